@@ -1,0 +1,8 @@
+import type { Metadata } from "next";
+import { AreaPlaceholder } from "@/components/area-placeholder";
+
+export const metadata: Metadata = { title: "Models" };
+
+export default function Page() {
+  return <AreaPlaceholder area="models" />;
+}

@@ -1,0 +1,54 @@
+// The empty state of a dashboard area that has not been built yet: what will live there.
+import { PageHeader } from "@/components/page-header";
+import { EmptyState } from "@/components/ui";
+
+const areas = {
+  datanets: {
+    title: "Datanets",
+    description: "Datanets pool domain data from a community, with each record credited to its contributor.",
+    empty: "No Datanets yet",
+    next: "Here you will create a Datanet with a short wizard, upload JSONL, CSV, text or PDF files, curate contributions and publish immutable versions to fine-tune on.",
+  },
+  models: {
+    title: "Models",
+    description: "LoRA adapters fine-tuned from a base model and a Datanet version.",
+    empty: "No models yet",
+    next: "Here you will pick a base model and a Datanet version, launch a fine-tune with sensible defaults, watch its loss curve and compare the result with the base model.",
+  },
+  deployments: {
+    title: "Deployments",
+    description: "Fine-tuned models served on the shared multi-adapter pool.",
+    empty: "Nothing deployed yet",
+    next: "Here you will deploy a model version with one click and try it in the playground; apps call it through the OpenAI-compatible API.",
+  },
+  "api-keys": {
+    title: "API keys",
+    description: "Keys that let your apps call your deployments through the /v1 API.",
+    empty: "No API keys yet",
+    next: "Here you will create keys scoped to deployments, copy them once, set limits and expiry, see their usage, and revoke them.",
+  },
+  attribution: {
+    title: "Attribution",
+    description: "Which contributors' records each answer drew on, committed on-chain.",
+    empty: "No attribution yet",
+    next: "Here you will see earnings by model and Datanet, each answer's matched spans, the on-chain commits, and claim rewards with your wallet.",
+  },
+  workers: {
+    title: "Workers",
+    description: "GPU machines that train and serve your models.",
+    empty: "No workers connected",
+    next: "Here you will create worker tokens, connect GPU machines with `tributary-worker --url … --token …`, and watch their capacity and jobs.",
+  },
+} as const;
+
+export type Area = keyof typeof areas;
+
+export function AreaPlaceholder({ area }: { area: Area }) {
+  const text = areas[area];
+  return (
+    <>
+      <PageHeader title={text.title} description={text.description} />
+      <EmptyState title={text.empty} description={text.next} />
+    </>
+  );
+}

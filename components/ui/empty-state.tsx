@@ -1,0 +1,26 @@
+// EmptyState: what a list or page shows when it has nothing yet, with an optional next step.
+import type { ReactNode } from "react";
+
+type EmptyStateProps = {
+  title: string;
+  description: string;
+  /** Decorative; hidden from screen readers. */
+  icon?: ReactNode;
+  /** Usually a Button or a Link styled with buttonClasses. */
+  action?: ReactNode;
+};
+
+export function EmptyState({ title, description, icon, action }: EmptyStateProps) {
+  return (
+    <div className="flex flex-col items-center rounded-card border border-dashed border-gray-300 bg-white px-6 py-12 text-center">
+      {icon && (
+        <div aria-hidden="true" className="mb-4 text-gray-400 [&_svg]:size-10">
+          {icon}
+        </div>
+      )}
+      <p className="text-base font-semibold text-gray-900">{title}</p>
+      <p className="mt-1 max-w-sm text-sm text-gray-600">{description}</p>
+      {action && <div className="mt-6">{action}</div>}
+    </div>
+  );
+}

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+
+import pytest
+
+import tributary_worker
+from tributary_worker import cli
+
+SECRET = "tw_test_secret_0123456789"
+
+
+@pytest.fixture(autouse=True)
+def no_worker_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keeps a developer's own TRIBUTARY_* settings out of the tests."""
+    monkeypatch.delenv(cli.URL_ENV, raising=False)
+    monkeypatch.delenv(cli.TOKEN_ENV, raising=False)
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    child_env = {k: v for k, v in os.environ.items() if k not in (cli.URL_ENV, cli.TOKEN_ENV)}
+    child_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "tributary_worker.cli", *args],
+        capture_output=True,
+        text=True,
+        env=child_env,
+        timeout=60,
+        check=False,
+    )
+
+
+def usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    assert exited.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_version_matches_installed_metadata() -> None:
+    assert importlib.metadata.version("tributary-worker") == tributary_worker.__version__
+
+
+def test_version_flag_prints_version() -> None:
+    result = run_cli("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"tributary-worker {tributary_worker.__version__}\n"
+
+
+def test_console_script_is_installed_and_prints_version() -> None:
+    script = shutil.which("tributary-worker", path=sysconfig.get_path("scripts"))
+    assert script is not None, "console script missing: run `pip install -e gpu-worker` in this venv"
+    result = subprocess.run([script, "--version"], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"tributary-worker {tributary_worker.__version__}"
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("ftp://tributary.example.com", "found scheme 'ftp'"),
+        ("tributary.example.com", "found no scheme"),
+        ("https://", "has no host name"),
+        ("http://tributary.example.com:notaport", "cannot be parsed"),
+    ],
+)
+def test_invalid_url_is_rejected_with_a_clear_error(
+    url: str, reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = usage_error(["--url", url, "--token", SECRET], capsys)
+    assert f"--url {url!r}" in err
+    assert reason in err
+    assert "e.g. https://" in err
+
+
+def test_invalid_url_exits_non_zero_from_the_shell() -> None:
+    result = run_cli("--url", "ftp://tributary.example.com", "--token", SECRET)
+    assert result.returncode == 2
+    assert "--url 'ftp://tributary.example.com' must start with http:// or https://" in result.stderr
+
+
+def test_missing_url_names_flag_and_variable(capsys: pytest.CaptureFixture[str]) -> None:
+    err = usage_error(["--token", SECRET], capsys)
+    assert "--url is required" in err
+    assert cli.URL_ENV in err
+
+
+@pytest.mark.parametrize("token", ["", "   "])
+def test_empty_token_is_rejected(token: str, capsys: pytest.CaptureFixture[str]) -> None:
+    err = usage_error(["--url", "https://tributary.example.com", "--token", token], capsys)
+    assert "--token is empty" in err
+
+
+def test_missing_token_names_flag_and_variable(capsys: pytest.CaptureFixture[str]) -> None:
+    err = usage_error(["--url", "https://tributary.example.com"], capsys)
+    assert "--token" in err
+    assert cli.TOKEN_ENV in err
+
+
+def test_environment_supplies_url_and_token() -> None:
+    result = run_cli(env={cli.URL_ENV: "http://localhost:3000", cli.TOKEN_ENV: SECRET})
+    assert result.returncode == cli.EXIT_AGENT_NOT_IMPLEMENTED
+    assert "arguments OK (server http://localhost:3000, token set)" in result.stderr
+    assert "fine-tune issue" in result.stderr
+    assert SECRET not in result.stdout + result.stderr
+
+
+def test_parse_args_reads_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cli.URL_ENV, "https://tributary.example.com")
+    monkeypatch.setenv(cli.TOKEN_ENV, f" {SECRET}\n")
+    assert cli.parse_args([]) == cli.WorkerArgs(url="https://tributary.example.com", token=SECRET)
+
+
+def test_flags_override_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cli.URL_ENV, "ftp://stale.example.com")
+    monkeypatch.setenv(cli.TOKEN_ENV, "stale")
+    args = cli.parse_args(["--url", "https://tributary.example.com", "--token", SECRET])
+    assert args == cli.WorkerArgs(url="https://tributary.example.com", token=SECRET)
+
+
+def test_bad_url_from_environment_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(cli.URL_ENV, "localhost:3000")
+    err = usage_error(["--token", SECRET], capsys)
+    assert f"{cli.URL_ENV} 'localhost:3000'" in err
+
+
+def test_empty_environment_variable_counts_as_unset(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(cli.URL_ENV, "")
+    err = usage_error(["--token", SECRET], capsys)
+    assert "--url is required" in err

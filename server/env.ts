@@ -1,0 +1,78 @@
+// Settings: the one place that reads process.env. Every setting has an embedded
+// default (see .env.example); a bad value stops the process with a message naming it.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url().optional());
+const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  /** Folder for embedded state: PGlite database, local blobs, generated secrets. */
+  DATA_DIR: z.string().default(".data"),
+  /** Public URL of the web app; SIWE messages are bound to its host. */
+  APP_URL: z.url().default("http://localhost:3000"),
+  /** Postgres connection string; unset means embedded PGlite in DATA_DIR/pglite. */
+  DATABASE_URL: optionalUrl,
+  /** Secret for session tokens; unset means one generated once into DATA_DIR. */
+  AUTH_SECRET: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(32, "AUTH_SECRET must be at least 32 characters").optional()),
+  /** Chain ids a wallet may sign in from (comma-separated). */
+  SIWE_CHAIN_IDS: z
+    .string()
+    .default("1,8453,10,42161,31337")
+    .transform((s) => s.split(",").map((id) => Number(id.trim())))
+    .pipe(z.array(z.number().int().positive()).min(1)),
+  /** WalletConnect Cloud project id; unset: only browser-extension wallets are offered. */
+  WALLETCONNECT_PROJECT_ID: optionalString,
+  /** Sign-in attempts allowed per email and per client address in one window. */
+  AUTH_MAX_ATTEMPTS: z.coerce.number().int().positive().default(10),
+  AUTH_ATTEMPT_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  /** SMTP server for invite emails (smtp://user:pass@host:port); unset: links are only shown in the UI. */
+  SMTP_URL: optionalUrl,
+  SMTP_FROM: z.string().default("Tributary <no-reply@localhost>"),
+  /** S3-compatible blob storage; unset S3_BUCKET means the local folder DATA_DIR/blobs. */
+  S3_ENDPOINT: optionalUrl,
+  S3_BUCKET: optionalString,
+  S3_REGION: z.string().default("us-east-1"),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  /** EVM JSON-RPC endpoint for attribution commits; unset: chain not configured. */
+  CHAIN_RPC_URL: optionalUrl,
+  CHAIN_ID: z.coerce.number().int().positive().default(31337),
+});
+
+export type Env = z.infer<typeof schema>;
+
+function parseEnv(source: NodeJS.ProcessEnv): Env {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid settings (see .env.example):\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+export const env = parseEnv(process.env);
+
+/** The auth secret: AUTH_SECRET, or one generated on first start and kept in DATA_DIR. */
+export function authSecret(): string {
+  if (env.AUTH_SECRET) return env.AUTH_SECRET;
+  const file = path.join(env.DATA_DIR, "auth-secret");
+  if (!existsSync(file)) {
+    mkdirSync(env.DATA_DIR, { recursive: true });
+    try {
+      writeFileSync(file, randomBytes(32).toString("hex"), { mode: 0o600, flag: "wx" });
+    } catch (error) {
+      // Another process wrote it first; read theirs.
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+  return readFileSync(file, "utf8").trim();
+}
+
+/** What the browser's wallet code needs to know; passed from server pages as props. */
+export function walletSettings() {
+  return { chainIds: env.SIWE_CHAIN_IDS, walletConnectProjectId: env.WALLETCONNECT_PROJECT_ID ?? null };
+}

@@ -1,0 +1,77 @@
+// Health of each dependency: ok, degraded (with the reason), or not configured.
+import "server-only";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { sql } from "drizzle-orm";
+import { createPublicClient, http } from "viem";
+import { getDb } from "@/server/db/client";
+import { env } from "@/server/env";
+
+export type CheckResult = { status: "ok"; detail?: string } | { status: "degraded"; reason: string } | { status: "not configured"; detail: string };
+
+const TIMEOUT_MS = 3000;
+
+async function check(run: () => Promise<CheckResult>): Promise<CheckResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<CheckResult>((resolve) => {
+    timer = setTimeout(() => resolve({ status: "degraded", reason: `no answer within ${TIMEOUT_MS} ms` }), TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([run(), timeout]);
+  } catch (error) {
+    return { status: "degraded", reason: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function checkDatabase(): Promise<CheckResult> {
+  await getDb().execute(sql`select 1`);
+  return { status: "ok", detail: env.DATABASE_URL ? "postgres" : "pglite (embedded)" };
+}
+
+async function checkBlobs(): Promise<CheckResult> {
+  if (env.S3_BUCKET) {
+    const client = new S3Client({
+      endpoint: env.S3_ENDPOINT,
+      region: env.S3_REGION,
+      forcePathStyle: Boolean(env.S3_ENDPOINT),
+      credentials:
+        env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+          ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
+          : undefined,
+    });
+    await client.send(new HeadBucketCommand({ Bucket: env.S3_BUCKET }));
+    return { status: "ok", detail: `s3 bucket ${env.S3_BUCKET}` };
+  }
+  const dir = path.join(env.DATA_DIR, "blobs");
+  const probe = path.join(dir, `.health-${process.pid}`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(probe, "ok");
+  await rm(probe);
+  return { status: "ok", detail: `local folder ${dir}` };
+}
+
+async function checkChain(): Promise<CheckResult> {
+  if (!env.CHAIN_RPC_URL) return { status: "not configured", detail: "set CHAIN_RPC_URL to commit attribution on-chain" };
+  const chainId = await createPublicClient({ transport: http(env.CHAIN_RPC_URL, { timeout: TIMEOUT_MS }) }).getChainId();
+  if (chainId !== env.CHAIN_ID) return { status: "degraded", reason: `node reports chain ${chainId}, settings say CHAIN_ID=${env.CHAIN_ID}` };
+  return { status: "ok", detail: `chain ${chainId}` };
+}
+
+async function checkWorkers(): Promise<CheckResult> {
+  return { status: "not configured", detail: "no GPU worker has registered yet" };
+}
+
+export async function healthReport() {
+  const [database, blobs, chain, workers] = await Promise.all([
+    check(checkDatabase),
+    check(checkBlobs),
+    check(checkChain),
+    check(checkWorkers),
+  ]);
+  const checks = { database, blobs, chain, workers };
+  const degraded = Object.values(checks).some((c) => c.status === "degraded");
+  return { status: degraded ? "degraded" : "ok", checks };
+}

@@ -1,0 +1,2 @@
+// Stands in for the "server-only" package, whose import throws outside Next's server bundle.
+export {};
