@@ -1,7 +1,7 @@
 // `npm run dev`: migrates the embedded (or configured) database, then serves the app.
 // Later parts (services loop, local chain, local worker) start from here too.
 import { spawn } from "node:child_process";
-import { migrateConfiguredDatabase } from "./migrate";
+import { describeError, migrateConfiguredDatabase } from "./migrate";
 
 async function main() {
   process.env.NEXT_TELEMETRY_DISABLED = "1";
@@ -12,6 +12,6 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(describeError(error));
   process.exit(1);
 });

@@ -1,9 +1,10 @@
 // Applies the committed drizzle/ migrations to the configured database.
 import path from "node:path";
-import { openDatabase } from "../server/db/connect";
-import { env } from "../server/env";
 
 export async function migrateConfiguredDatabase(): Promise<void> {
+  // Imported here so a bad setting surfaces as the caller's clean error, not an import-time stack.
+  const { env } = await import("../server/env");
+  const { openDatabase } = await import("../server/db/connect");
   const database = openDatabase({ url: env.DATABASE_URL, dataDir: path.join(env.DATA_DIR, "pglite") });
   const started = Date.now();
   try {
@@ -14,9 +15,18 @@ export async function migrateConfiguredDatabase(): Promise<void> {
   }
 }
 
+/** The message and the chain of causes (drivers wrap the useful part in `cause`). */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    parts.push(e instanceof Error ? e.message : String(e));
+  }
+  return parts.join("\n  caused by: ");
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   migrateConfiguredDatabase().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    console.error(describeError(error));
     process.exit(1);
   });
 }

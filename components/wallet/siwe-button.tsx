@@ -42,7 +42,7 @@ export function SiweButton({ label, onSigned }: SiweButtonProps) {
 
   return (
     <div className="space-y-3">
-      <ConnectButton showBalance={false} chainStatus="icon" accountStatus="address" />
+      <ConnectButton label="Connect a wallet" showBalance={false} chainStatus="icon" accountStatus="address" />
       {isConnected && (
         <Button variant="secondary" className="w-full" loading={pending} onClick={run}>
           {label}

@@ -1,6 +1,6 @@
 "use client";
 // wagmi + RainbowKit, mounted only on pages that talk to a wallet (sign-in, account).
-import { connectorsForWallets, RainbowKitProvider } from "@rainbow-me/rainbowkit";
+import { connectorsForWallets, lightTheme, RainbowKitProvider } from "@rainbow-me/rainbowkit";
 import "@rainbow-me/rainbowkit/styles.css";
 import { coinbaseWallet, injectedWallet, metaMaskWallet, walletConnectWallet } from "@rainbow-me/rainbowkit/wallets";
 import { useState, type ReactNode } from "react";
@@ -12,6 +12,9 @@ export interface WalletSettings {
   chainIds: readonly number[];
   walletConnectProjectId: string | null;
 }
+
+// brand-700 from app/globals.css, so the wallet dialog matches the app.
+const theme = lightTheme({ accentColor: "#0f766e", borderRadius: "medium", fontStack: "system" });
 
 const knownChains: readonly Chain[] = [mainnet, base, optimism, arbitrum, foundry];
 
@@ -38,7 +41,7 @@ export function WalletProviders({ settings, children }: { settings: WalletSettin
   const [config] = useState(() => makeConfig(settings));
   return (
     <WagmiProvider config={config}>
-      <RainbowKitProvider>{children}</RainbowKitProvider>
+      <RainbowKitProvider theme={theme}>{children}</RainbowKitProvider>
     </WagmiProvider>
   );
 }
