@@ -8,7 +8,6 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: { default: "Tributary", template: "%s · Tributary" },
   description: "Pool domain data, fine-tune LoRA adapters without code, serve them, and credit every contributor.",
-  icons: { icon: "/favicon.svg" },
 };
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };

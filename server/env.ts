@@ -26,8 +26,10 @@ const schema = z.object({
     .pipe(z.array(z.number().int().positive()).min(1)),
   /** WalletConnect Cloud project id; unset: only browser-extension wallets are offered. */
   WALLETCONNECT_PROJECT_ID: optionalString,
-  /** Sign-in attempts allowed per email and per client address in one window. */
+  /** Sign-in attempts allowed per email in one window. */
   AUTH_MAX_ATTEMPTS: z.coerce.number().int().positive().default(10),
+  /** Sign-in attempts allowed per client address in one window (higher: offices share an address). */
+  AUTH_MAX_ATTEMPTS_PER_ADDRESS: z.coerce.number().int().positive().default(100),
   AUTH_ATTEMPT_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   /** SMTP server for invite emails (smtp://user:pass@host:port); unset: links are only shown in the UI. */
   SMTP_URL: optionalUrl,
@@ -55,6 +57,9 @@ function parseEnv(source: NodeJS.ProcessEnv): Env {
 }
 
 export const env = parseEnv(process.env);
+
+// next-auth 4 reads its public URL from NEXTAUTH_URL; keep it the same as APP_URL.
+process.env.NEXTAUTH_URL ??= env.APP_URL;
 
 /** The auth secret: AUTH_SECRET, or one generated on first start and kept in DATA_DIR. */
 export function authSecret(): string {

@@ -1,5 +1,6 @@
 // Health of each dependency: ok, degraded (with the reason), or not configured.
 import "server-only";
+import { randomUUID } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
@@ -46,10 +47,10 @@ async function checkBlobs(): Promise<CheckResult> {
     return { status: "ok", detail: `s3 bucket ${env.S3_BUCKET}` };
   }
   const dir = path.join(env.DATA_DIR, "blobs");
-  const probe = path.join(dir, `.health-${process.pid}`);
+  const probe = path.join(dir, `.health-${randomUUID()}`);
   await mkdir(dir, { recursive: true });
   await writeFile(probe, "ok");
-  await rm(probe);
+  await rm(probe, { force: true });
   return { status: "ok", detail: `local folder ${dir}` };
 }
 

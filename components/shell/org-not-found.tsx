@@ -8,6 +8,7 @@ export function OrgNotFound({ slug, message }: { slug: string; message: string }
     <main className="mx-auto flex min-h-dvh max-w-lg flex-col items-center justify-center gap-8 px-4">
       <Logo />
       <EmptyState
+        titleAs="h1"
         title={`No organization “${slug}”`}
         description={message}
         action={<Link href="/" className={buttonClasses("primary")}>Go to your organizations</Link>}

@@ -9,7 +9,7 @@ type TableProps = ComponentProps<"table"> & {
 
 export function Table({ caption, className, children, ...props }: TableProps) {
   return (
-    <div className="overflow-x-auto rounded-card border border-gray-200 bg-white">
+    <div className="relative overflow-x-auto rounded-card border border-gray-200 bg-white">
       <table className={cn("min-w-full text-left text-sm", className)} {...props}>
         {caption && <caption className="sr-only">{caption}</caption>}
         {children}

@@ -15,8 +15,8 @@ export interface Context {
   db: Db;
   /** The signed-in user's id from the session, or null. */
   userId: string | null;
-  /** Client address for rate limits. */
-  clientAddress: string;
+  /** Client address for rate limits; null when no proxy reports it. */
+  clientAddress: string | null;
   appUrl: string;
   siweChainIds: readonly number[];
   mailer: Mailer | null;

@@ -28,6 +28,7 @@ export const signInInput = z.object({ email: emailSchema, password: z.string().m
 
 export interface RateLimitSettings {
   maxAttempts: number;
+  maxAttemptsPerAddress: number;
   windowSeconds: number;
 }
 
@@ -65,10 +66,12 @@ export async function signInWithPassword(
   db: Db,
   limits: RateLimitSettings,
   input: z.infer<typeof signInInput>,
-  clientAddress: string,
+  clientAddress: string | null,
 ) {
-  for (const key of [`signin:email:${input.email}`, `signin:ip:${clientAddress}`]) {
-    const limit = await consumeRateLimit(db, key, limits.maxAttempts, limits.windowSeconds);
+  const buckets: [string, number][] = [[`signin:email:${input.email}`, limits.maxAttempts]];
+  if (clientAddress) buckets.push([`signin:ip:${clientAddress}`, limits.maxAttemptsPerAddress]);
+  for (const [key, max] of buckets) {
+    const limit = await consumeRateLimit(db, key, max, limits.windowSeconds);
     if (!limit.allowed) {
       throw new TRPCError({
         code: "TOO_MANY_REQUESTS",

@@ -10,12 +10,16 @@ import { authSecret, env } from "@/server/env";
 import { signInInput, signInWithPassword, signInWithWallet } from "./accounts";
 import { siweSignedInput } from "./siwe";
 
-/** First address in X-Forwarded-For, as set by the proxy in front of the app. */
-export function clientAddressFrom(headers: { get(name: string): string | null } | Record<string, unknown> | undefined): string {
+/**
+ * First address in X-Forwarded-For, as set by the proxy in front of the app; null
+ * without one (Next.js does not expose the socket), so per-address limits are skipped
+ * rather than shared by every visitor.
+ */
+export function clientAddressFrom(headers: { get(name: string): string | null } | Record<string, unknown> | undefined): string | null {
   const raw = headers && "get" in headers && typeof headers.get === "function"
     ? headers.get("x-forwarded-for")
     : (headers as Record<string, unknown> | undefined)?.["x-forwarded-for"];
-  return (typeof raw === "string" ? raw.split(",")[0]?.trim() : undefined) || "local";
+  return (typeof raw === "string" ? raw.split(",")[0]?.trim() : undefined) || null;
 }
 
 /** Turns a typed error into the plain Error next-auth passes back to signIn() as `error`. */
@@ -41,7 +45,11 @@ export const authOptions: NextAuthOptions = {
         credentialsError(async () => {
           const parsed = signInInput.safeParse(credentials);
           if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? "Enter your email and password.");
-          const limits = { maxAttempts: env.AUTH_MAX_ATTEMPTS, windowSeconds: env.AUTH_ATTEMPT_WINDOW_SECONDS };
+          const limits = {
+            maxAttempts: env.AUTH_MAX_ATTEMPTS,
+            maxAttemptsPerAddress: env.AUTH_MAX_ATTEMPTS_PER_ADDRESS,
+            windowSeconds: env.AUTH_ATTEMPT_WINDOW_SECONDS,
+          };
           const user = await signInWithPassword(getDb(), limits, parsed.data, clientAddressFrom(req.headers));
           return { id: user.id, name: user.name, email: user.email };
         }),

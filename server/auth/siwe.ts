@@ -36,10 +36,12 @@ export async function createSiweChallenge(
   db: Db,
   settings: SiweSettings,
   input: z.infer<typeof siweChallengeInput>,
-  clientAddress: string,
+  clientAddress: string | null,
 ) {
-  const limit = await consumeRateLimit(db, `siwe:ip:${clientAddress}`, CHALLENGES_PER_WINDOW, NONCE_TTL_MS / 1000);
-  if (!limit.allowed) {
+  const limit = clientAddress
+    ? await consumeRateLimit(db, `siwe:ip:${clientAddress}`, CHALLENGES_PER_WINDOW, NONCE_TTL_MS / 1000)
+    : null;
+  if (limit && !limit.allowed) {
     throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `Too many wallet sign-in attempts. Try again in ${limit.retryAfterSeconds} seconds.` });
   }
   if (!settings.chainIds.includes(input.chainId)) {

@@ -14,7 +14,7 @@ afterAll(async () => {
   await database?.close();
 });
 
-const limits = { maxAttempts: 3, windowSeconds: 60 };
+const limits = { maxAttempts: 3, maxAttemptsPerAddress: 5, windowSeconds: 60 };
 
 describe("account.signUp", () => {
   it("creates the user and a personal org they own", async () => {
@@ -110,7 +110,7 @@ describe("signInWithPassword", () => {
 
   it("locks a client address across emails", async () => {
     const user = await createUser(database.db);
-    for (let i = 0; i < limits.maxAttempts; i++) {
+    for (let i = 0; i < limits.maxAttemptsPerAddress; i++) {
       await expectTRPCError(
         signInWithPassword(database.db, limits, { email: uniqueEmail("spray"), password: "wrong-password-1" }, "ip-spray"),
         "UNAUTHORIZED",
@@ -120,6 +120,19 @@ describe("signInWithPassword", () => {
       signInWithPassword(database.db, limits, { email: user.email, password: TEST_PASSWORD }, "ip-spray"),
       "TOO_MANY_REQUESTS",
     );
+  });
+
+  it("signs in without a known client address, limited per email only", async () => {
+    const user = await createUser(database.db);
+    for (let i = 0; i < limits.maxAttemptsPerAddress + 1; i++) {
+      await expectTRPCError(
+        signInWithPassword(database.db, limits, { email: uniqueEmail("noaddr"), password: "wrong-password-1" }, null),
+        "UNAUTHORIZED",
+      );
+    }
+    await expect(
+      signInWithPassword(database.db, limits, { email: user.email, password: TEST_PASSWORD }, null),
+    ).resolves.toMatchObject({ id: user.userId });
   });
 
   it("clears the email's counter after a successful sign-in", async () => {

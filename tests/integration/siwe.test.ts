@@ -225,7 +225,7 @@ describe("account.addEmailLogin", () => {
     expect(updated).toMatchObject({ id: walletUser.id, email });
     expect((await caller.account.me()).hasPassword).toBe(true);
 
-    const limits = { maxAttempts: 5, windowSeconds: 60 };
+    const limits = { maxAttempts: 5, maxAttemptsPerAddress: 50, windowSeconds: 60 };
     const signedIn = await signInWithPassword(database.db, limits, signInInput.parse({ email, password: TEST_PASSWORD }), "siwe-test");
     expect(signedIn.id).toBe(walletUser.id);
 

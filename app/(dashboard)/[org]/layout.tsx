@@ -1,24 +1,16 @@
-import { TRPCError } from "@trpc/server";
-import { redirect } from "next/navigation";
 import { AppShell } from "@/components/shell/app-shell";
+import { loadOrg } from "@/components/shell/current-org";
 import { OrgNotFound } from "@/components/shell/org-not-found";
 import { getCaller } from "@/components/trpc/server";
-import { currentUserId } from "@/server/auth/options";
 
 export default async function OrgLayout({ children, params }: LayoutProps<"/[org]">) {
   const { org: orgSlug } = await params;
-  const signIn = `/sign-in?next=${encodeURIComponent(`/${orgSlug}`)}`;
-  if (!(await currentUserId())) redirect(signIn);
+  const loaded = await loadOrg(orgSlug);
+  if (!loaded.ok) return <OrgNotFound slug={orgSlug} message={loaded.problem} />;
   const caller = await getCaller();
-  const loaded = await Promise.all([caller.orgs.get({ orgSlug }), caller.orgs.list(), caller.account.me()]).catch((error: unknown) => {
-    if (error instanceof TRPCError && error.code === "NOT_FOUND") return error;
-    if (error instanceof TRPCError && error.code === "UNAUTHORIZED") redirect(signIn);
-    throw error;
-  });
-  if (loaded instanceof TRPCError) return <OrgNotFound slug={orgSlug} message={loaded.message} />;
-  const [org, orgs, me] = loaded;
+  const [orgs, me] = await Promise.all([caller.orgs.list(), caller.account.me()]);
   return (
-    <AppShell org={org} orgs={orgs} user={me}>
+    <AppShell org={loaded.org} orgs={orgs} user={me}>
       {children}
     </AppShell>
   );

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { requireOrg } from "@/components/shell/current-org";
 import { PageHeader } from "@/components/page-header";
-import { getCaller } from "@/components/trpc/server";
 import { Badge, Card, CardBody, CardHeader } from "@/components/ui";
 import { healthReport } from "@/server/health";
 
@@ -18,12 +18,12 @@ const statusVariant = { ok: "success", degraded: "danger", "not configured": "ne
 
 export default async function OverviewPage({ params }: PageProps<"/[org]">) {
   const { org: orgSlug } = await params;
-  const [org, health] = await Promise.all([(await getCaller()).orgs.get({ orgSlug }), healthReport()]);
+  const [org, health] = await Promise.all([requireOrg(orgSlug), healthReport()]);
   return (
     <>
       <PageHeader title={org.name} description={<>You are <strong>{org.role}</strong> here.</>} />
       <div className="grid gap-6 lg:grid-cols-3">
-        <Card className="lg:col-span-2">
+        <Card className="min-w-0 lg:col-span-2">
           <CardHeader title="Getting started" description="From community data to a deployed, attributed model." />
           <CardBody>
             <ol className="grid gap-3 sm:grid-cols-2">
@@ -38,7 +38,7 @@ export default async function OverviewPage({ params }: PageProps<"/[org]">) {
             </ol>
           </CardBody>
         </Card>
-        <Card>
+        <Card className="min-w-0">
           <CardHeader title="System status" description={<>From <code>/api/health</code></>} />
           <CardBody>
             <ul className="space-y-3">

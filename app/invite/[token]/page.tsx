@@ -6,14 +6,18 @@ import { Logo } from "@/components/logo";
 import { getCaller } from "@/components/trpc/server";
 import { buttonClasses, Card, CardBody, EmptyState } from "@/components/ui";
 import { currentUserId } from "@/server/auth/options";
+import { inviteTokenSchema } from "@/server/orgs/invites";
 
 export const metadata: Metadata = { title: "Invitation" };
 
 export default async function InvitePage({ params }: PageProps<"/invite/[token]">) {
   const { token } = await params;
   const caller = await getCaller();
+  const shape = inviteTokenSchema.safeParse(token);
   const [invite, userId] = await Promise.all([
-    caller.invites.preview({ token }).catch((error: unknown) => {
+    !shape.success
+      ? { problem: shape.error.issues[0]?.message ?? "This invite link is malformed. Ask for a new one." }
+      : caller.invites.preview({ token }).catch((error: unknown) => {
       if (error instanceof TRPCError && (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST")) return { problem: error.message };
       throw error;
     }),
@@ -25,6 +29,7 @@ export default async function InvitePage({ params }: PageProps<"/invite/[token]"
       <div className="mt-8 w-full max-w-md">
         {"problem" in invite || invite.status !== "pending" ? (
           <EmptyState
+            titleAs="h1"
             title={"problem" in invite ? "Invite link not valid" : invite.status === "expired" ? "This invite has expired" : "This invite was already used"}
             description={"problem" in invite ? invite.problem : "Invite links work once and for 7 days. Ask the person who invited you for a new one."}
             action={<Link href="/" className={buttonClasses("secondary")}>Go to Tributary</Link>}

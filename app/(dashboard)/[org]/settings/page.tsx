@@ -1,14 +1,14 @@
+import { requireOrg } from "@/components/shell/current-org";
 import type { Metadata } from "next";
 import { OrgDangerZone } from "@/components/settings/org-danger-zone";
 import { OrgGeneralForm } from "@/components/settings/org-general-form";
-import { getCaller } from "@/components/trpc/server";
 import { Card, CardBody, CardHeader } from "@/components/ui";
 
 export const metadata: Metadata = { title: "Organization settings" };
 
 export default async function OrgSettingsPage({ params }: PageProps<"/[org]/settings">) {
   const { org: orgSlug } = await params;
-  const org = await (await getCaller()).orgs.get({ orgSlug });
+  const org = await requireOrg(orgSlug);
   const canEdit = org.role === "owner" || org.role === "admin";
   return (
     <>

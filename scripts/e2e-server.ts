@@ -1,0 +1,50 @@
+// The app server Playwright starts (see playwright.config.ts): a fresh database in
+// .data/e2e, migrated, then a production build served on 127.0.0.1:3100.
+import { spawn, type SpawnOptions } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const dataDir = path.join(root, ".data", "e2e");
+
+function run(args: string[], options: SpawnOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("npx", args, options);
+    child.on("error", reject);
+    child.on("exit", (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`npx ${args.join(" ")} failed (${signal ?? `exit code ${code}`})`)),
+    );
+  });
+}
+
+async function main() {
+  rmSync(dataDir, { recursive: true, force: true });
+  Object.assign(process.env, {
+    NEXT_TELEMETRY_DISABLED: "1",
+    DATA_DIR: dataDir,
+    APP_URL: "http://127.0.0.1:3100",
+  });
+  // server/env.ts parses process.env when first imported, so this import comes after the settings.
+  const { describeError, migrateConfiguredDatabase } = await import("./migrate");
+  try {
+    await migrateConfiguredDatabase();
+  } catch (error) {
+    throw new Error(`e2e database migration failed:\n  ${describeError(error)}`);
+  }
+
+  const options: SpawnOptions = { cwd: root, stdio: "inherit", env: process.env };
+  if (process.env.E2E_SKIP_BUILD === "1" && existsSync(path.join(root, ".next", "BUILD_ID"))) {
+    console.log("e2e: E2E_SKIP_BUILD=1, serving the existing .next build");
+  } else {
+    await run(["next", "build"], options);
+  }
+
+  const server = spawn("npx", ["next", "start", "-H", "127.0.0.1", "-p", "3100"], options);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => server.kill(signal));
+  server.on("exit", (code) => process.exit(code ?? 0));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
