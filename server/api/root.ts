@@ -1,5 +1,6 @@
 // The app's tRPC router: one sub-router per product area.
 import { accountRouter } from "./routers/account";
+import { datanetsRouter } from "./routers/datanets";
 import { invitesRouter } from "./routers/invites";
 import { orgsRouter } from "./routers/orgs";
 import { createCallerFactory, router } from "./trpc";
@@ -8,6 +9,7 @@ export const appRouter = router({
   account: accountRouter,
   orgs: orgsRouter,
   invites: invitesRouter,
+  datanets: datanetsRouter,
 });
 
 export type AppRouter = typeof appRouter;

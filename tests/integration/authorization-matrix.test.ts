@@ -13,7 +13,7 @@ import { contextFor, createUser, type TestUser } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { addMemberVia, createOrgWithOwner, type TestOrg } from "../helpers/orgs";
 
-const REVIEWED_PUBLIC_PROCEDURES = ["account.signUp", "account.siweChallenge", "invites.preview"];
+const REVIEWED_PUBLIC_PROCEDURES = ["account.signUp", "account.siweChallenge", "datanets.directory", "invites.preview"];
 
 interface Procedure {
   path: string;

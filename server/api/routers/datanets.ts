@@ -1,0 +1,31 @@
+// Datanets: the creation wizard's drafts, the org's list, the public directory,
+// the record browser and curation.
+import { z } from "zod";
+import { listOrgDatanets, listPublicDatanets } from "@/server/db/queries/datanets";
+import { browseRecords, leaderboard, listRecordsInput, reviewInput, reviewRecords } from "@/server/datanets/curation";
+import {
+  activate,
+  createDraft,
+  createDraftInput,
+  datanetSlugInput,
+  discardDraft,
+  requireDatanet,
+  saveDraft,
+  saveDraftInput,
+} from "@/server/datanets/datanets";
+import { orgProcedure, publicProcedure, router } from "../trpc";
+
+export const datanetsRouter = router({
+  list: orgProcedure("viewer").query(({ ctx }) => listOrgDatanets(ctx.db, ctx.org.id)),
+  get: orgProcedure("viewer").input(datanetSlugInput).query(({ ctx, input }) => requireDatanet(ctx.db, ctx, input.datanetSlug)),
+  createDraft: orgProcedure("member").input(createDraftInput).mutation(({ ctx, input }) => createDraft(ctx.db, ctx, input)),
+  saveDraft: orgProcedure("member").input(saveDraftInput).mutation(({ ctx, input }) => saveDraft(ctx.db, ctx, input)),
+  activate: orgProcedure("member").input(datanetSlugInput).mutation(({ ctx, input }) => activate(ctx.db, ctx, input)),
+  discardDraft: orgProcedure("member").input(datanetSlugInput).mutation(({ ctx, input }) => discardDraft(ctx.db, ctx, input)),
+  records: orgProcedure("viewer").input(listRecordsInput).query(({ ctx, input }) => browseRecords(ctx.db, ctx, input)),
+  review: orgProcedure("admin").input(reviewInput).mutation(({ ctx, input }) => reviewRecords(ctx.db, ctx, input)),
+  leaderboard: orgProcedure("viewer").input(datanetSlugInput).query(({ ctx, input }) => leaderboard(ctx.db, ctx, input)),
+  directory: publicProcedure
+    .input(z.object({ search: z.string().trim().max(100).optional(), page: z.number().int().min(1).max(10_000).default(1) }))
+    .query(({ ctx, input }) => listPublicDatanets(ctx.db, { search: input.search, limit: 24, offset: (input.page - 1) * 24 })),
+});

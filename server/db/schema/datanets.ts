@@ -1,0 +1,174 @@
+// Datanets: a community's pooled records for one domain, the uploads they came from,
+// curation status per record, and immutable published versions.
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { users } from "./auth";
+import { organizations } from "./orgs";
+
+export const recordFormats = ["chat", "instruction", "text"] as const;
+export const recordFormat = pgEnum("record_format", recordFormats);
+export const datanetVisibility = pgEnum("datanet_visibility", ["public", "private"]);
+/** `approval`: owners/admins accept each contribution; `auto_org`: org members' records are accepted at once. */
+export const contributionPolicy = pgEnum("contribution_policy", ["approval", "auto_org"]);
+export const datanetStatus = pgEnum("datanet_status", ["draft", "active"]);
+export const recordStatus = pgEnum("record_status", ["pending", "accepted", "rejected"]);
+export const uploadStatus = pgEnum("upload_status", ["validating", "ready", "imported", "failed", "cancelled"]);
+
+export const datanets = pgTable(
+  "datanets",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orgId: uuid("org_id").notNull(),
+    slug: text("slug").notNull(),
+    name: text("name").notNull(),
+    summary: text("summary").notNull().default(""),
+    /** Markdown. */
+    description: text("description").notNull().default(""),
+    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    /** An SPDX id (CC-BY-4.0, CC-BY-SA-4.0, CC0-1.0) or "custom" with licenseText. */
+    license: text("license").notNull().default("CC-BY-4.0"),
+    licenseText: text("license_text"),
+    visibility: datanetVisibility("visibility").notNull().default("private"),
+    recordFormat: recordFormat("record_format").notNull().default("chat"),
+    contributionPolicy: contributionPolicy("contribution_policy").notNull().default("approval"),
+    status: datanetStatus("status").notNull().default("draft"),
+    /** The wizard step a draft was left on. */
+    draftStep: integer("draft_step").notNull().default(0),
+    createdBy: uuid("created_by"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("datanets_org_id_slug_key").on(t.orgId, t.slug),
+    index("datanets_visibility_status_idx").on(t.visibility, t.status),
+    foreignKey({ name: "datanets_org_id_fkey", columns: [t.orgId], foreignColumns: [organizations.id] }).onDelete("cascade"),
+    foreignKey({ name: "datanets_created_by_fkey", columns: [t.createdBy], foreignColumns: [users.id] }).onDelete("set null"),
+  ],
+);
+
+export const datanetUploads = pgTable(
+  "datanet_uploads",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    datanetId: uuid("datanet_id").notNull(),
+    contributorId: uuid("contributor_id").notNull(),
+    /** The org the contributor uploaded from (records keep it). */
+    contributorOrgId: uuid("contributor_org_id").notNull(),
+    fileName: text("file_name").notNull(),
+    /** jsonl | csv | txt | md | pdf */
+    kind: text("kind").notNull(),
+    blobKey: text("blob_key").notNull(),
+    sizeBytes: bigint("size_bytes", { mode: "number" }).notNull().default(0),
+    sha256: text("sha256"),
+    /** Detected JSONL shape or CSV column mapping, confirmed by the user. */
+    parseOptions: jsonb("parse_options").notNull().default({}),
+    status: uploadStatus("status").notNull().default("validating"),
+    validRows: integer("valid_rows").notNull().default(0),
+    errorRows: integer("error_rows").notNull().default(0),
+    duplicateRows: integer("duplicate_rows").notNull().default(0),
+    /** JSONL of every problem (line, field, message); the first 100 are also in `issues`. */
+    reportBlobKey: text("report_blob_key"),
+    issues: jsonb("issues").notNull().default([]),
+    error: text("error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("datanet_uploads_datanet_id_idx").on(t.datanetId),
+    foreignKey({ name: "datanet_uploads_datanet_id_fkey", columns: [t.datanetId], foreignColumns: [datanets.id] }).onDelete("cascade"),
+    foreignKey({ name: "datanet_uploads_contributor_id_fkey", columns: [t.contributorId], foreignColumns: [users.id] }).onDelete("cascade"),
+    foreignKey({ name: "datanet_uploads_contributor_org_id_fkey", columns: [t.contributorOrgId], foreignColumns: [organizations.id] }).onDelete("cascade"),
+  ],
+);
+
+export const datanetRecords = pgTable(
+  "datanet_records",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    datanetId: uuid("datanet_id").notNull(),
+    uploadId: uuid("upload_id"),
+    contributorId: uuid("contributor_id"),
+    /** The contributor's payout wallet when the record was contributed. */
+    contributorWallet: text("contributor_wallet"),
+    contributorOrgId: uuid("contributor_org_id"),
+    /** sha256 hex of the normalized content (server/datanets/records.ts). */
+    contentHash: text("content_hash").notNull(),
+    content: jsonb("content").notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+    tokens: integer("tokens").notNull(),
+    sourceFile: text("source_file").notNull(),
+    sourceLine: integer("source_line").notNull(),
+    status: recordStatus("status").notNull().default("pending"),
+    reviewReason: text("review_reason"),
+    reviewedBy: uuid("reviewed_by"),
+    reviewedAt: timestamp("reviewed_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // The first contributor of a record keeps the credit: duplicates are refused here.
+    uniqueIndex("datanet_records_datanet_id_content_hash_key").on(t.datanetId, t.contentHash),
+    index("datanet_records_datanet_id_status_idx").on(t.datanetId, t.status),
+    index("datanet_records_contributor_id_idx").on(t.contributorId),
+    foreignKey({ name: "datanet_records_datanet_id_fkey", columns: [t.datanetId], foreignColumns: [datanets.id] }).onDelete("cascade"),
+    foreignKey({ name: "datanet_records_upload_id_fkey", columns: [t.uploadId], foreignColumns: [datanetUploads.id] }).onDelete("set null"),
+    foreignKey({ name: "datanet_records_contributor_id_fkey", columns: [t.contributorId], foreignColumns: [users.id] }).onDelete("set null"),
+    foreignKey({ name: "datanet_records_contributor_org_id_fkey", columns: [t.contributorOrgId], foreignColumns: [organizations.id] }).onDelete("set null"),
+    foreignKey({ name: "datanet_records_reviewed_by_fkey", columns: [t.reviewedBy], foreignColumns: [users.id] }).onDelete("set null"),
+  ],
+);
+
+export const datanetVersions = pgTable(
+  "datanet_versions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    datanetId: uuid("datanet_id").notNull(),
+    number: integer("number").notNull(),
+    snapshotBlobKey: text("snapshot_blob_key").notNull(),
+    manifestBlobKey: text("manifest_blob_key").notNull(),
+    /** 0x-prefixed keccak Merkle root over the record content hashes (server/datanets/merkle.ts). */
+    merkleRoot: text("merkle_root").notNull(),
+    recordCount: integer("record_count").notNull(),
+    contributorCount: integer("contributor_count").notNull(),
+    tokenCount: bigint("token_count", { mode: "number" }).notNull(),
+    recordsAdded: integer("records_added").notNull(),
+    recordsRemoved: integer("records_removed").notNull(),
+    contributorsAdded: integer("contributors_added").notNull(),
+    contributorsRemoved: integer("contributors_removed").notNull(),
+    createdBy: uuid("created_by"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("datanet_versions_datanet_id_number_key").on(t.datanetId, t.number),
+    foreignKey({ name: "datanet_versions_datanet_id_fkey", columns: [t.datanetId], foreignColumns: [datanets.id] }).onDelete("cascade"),
+    foreignKey({ name: "datanet_versions_created_by_fkey", columns: [t.createdBy], foreignColumns: [users.id] }).onDelete("set null"),
+  ],
+);
+
+/** Which records a version froze; rows are never updated or deleted while the version exists. */
+export const datanetVersionRecords = pgTable(
+  "datanet_version_records",
+  {
+    versionId: uuid("version_id").notNull(),
+    recordId: uuid("record_id").notNull(),
+    contributorId: uuid("contributor_id"),
+  },
+  (t) => [
+    primaryKey({ name: "datanet_version_records_pkey", columns: [t.versionId, t.recordId] }),
+    foreignKey({ name: "datanet_version_records_version_id_fkey", columns: [t.versionId], foreignColumns: [datanetVersions.id] }).onDelete("cascade"),
+    foreignKey({ name: "datanet_version_records_record_id_fkey", columns: [t.recordId], foreignColumns: [datanetRecords.id] }).onDelete("restrict"),
+  ],
+);
+
+export type RecordFormat = (typeof recordFormats)[number];
