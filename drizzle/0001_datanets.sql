@@ -3,7 +3,7 @@ CREATE TYPE "public"."datanet_status" AS ENUM('draft', 'active');--> statement-b
 CREATE TYPE "public"."datanet_visibility" AS ENUM('public', 'private');--> statement-breakpoint
 CREATE TYPE "public"."record_format" AS ENUM('chat', 'instruction', 'text');--> statement-breakpoint
 CREATE TYPE "public"."record_status" AS ENUM('pending', 'accepted', 'rejected');--> statement-breakpoint
-CREATE TYPE "public"."upload_status" AS ENUM('validating', 'ready', 'imported', 'failed', 'cancelled');--> statement-breakpoint
+CREATE TYPE "public"."upload_status" AS ENUM('uploaded', 'validated', 'imported');--> statement-breakpoint
 CREATE TABLE "datanet_records" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"datanet_id" uuid NOT NULL,
@@ -34,8 +34,9 @@ CREATE TABLE "datanet_uploads" (
 	"blob_key" text NOT NULL,
 	"size_bytes" bigint DEFAULT 0 NOT NULL,
 	"sha256" text,
-	"parse_options" jsonb DEFAULT '{}'::jsonb NOT NULL,
-	"status" "upload_status" DEFAULT 'validating' NOT NULL,
+	"detected" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"parse_options" jsonb,
+	"status" "upload_status" DEFAULT 'uploaded' NOT NULL,
 	"valid_rows" integer DEFAULT 0 NOT NULL,
 	"error_rows" integer DEFAULT 0 NOT NULL,
 	"duplicate_rows" integer DEFAULT 0 NOT NULL,

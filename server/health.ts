@@ -1,13 +1,11 @@
 // Health of each dependency: ok, degraded (with the reason), or not configured.
 import "server-only";
-import { randomUUID } from "node:crypto";
-import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { sql } from "drizzle-orm";
 import { createPublicClient, http } from "viem";
 import { getDb } from "@/server/db/client";
 import { env } from "@/server/env";
+import { getBlobStore } from "@/server/storage/app-store";
 
 export type CheckResult = { status: "ok"; detail?: string } | { status: "degraded"; reason: string } | { status: "not configured"; detail: string };
 
@@ -33,25 +31,9 @@ async function checkDatabase(): Promise<CheckResult> {
 }
 
 async function checkBlobs(): Promise<CheckResult> {
-  if (env.S3_BUCKET) {
-    const client = new S3Client({
-      endpoint: env.S3_ENDPOINT,
-      region: env.S3_REGION,
-      forcePathStyle: Boolean(env.S3_ENDPOINT),
-      credentials:
-        env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
-          ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
-          : undefined,
-    });
-    await client.send(new HeadBucketCommand({ Bucket: env.S3_BUCKET }));
-    return { status: "ok", detail: `s3 bucket ${env.S3_BUCKET}` };
-  }
-  const dir = path.join(env.DATA_DIR, "blobs");
-  const probe = path.join(dir, `.health-${randomUUID()}`);
-  await mkdir(dir, { recursive: true });
-  await writeFile(probe, "ok");
-  await rm(probe, { force: true });
-  return { status: "ok", detail: `local folder ${dir}` };
+  const store = getBlobStore();
+  await store.check();
+  return { status: "ok", detail: store.kind === "s3" ? `s3 bucket ${env.S3_BUCKET}` : `local folder ${path.join(env.DATA_DIR, "blobs")}` };
 }
 
 async function checkChain(): Promise<CheckResult> {

@@ -4,6 +4,7 @@ import { currentUserId, clientAddressFrom } from "@/server/auth/options";
 import { getDb } from "@/server/db/client";
 import { env } from "@/server/env";
 import { createMailer } from "@/server/mail";
+import { getBlobStore } from "@/server/storage/app-store";
 import type { Context } from "./trpc";
 
 const mailer = createMailer(env.SMTP_URL, env.SMTP_FROM);
@@ -16,5 +17,6 @@ export async function createRequestContext(headers: Headers): Promise<Context> {
     appUrl: env.APP_URL,
     siweChainIds: env.SIWE_CHAIN_IDS,
     mailer,
+    blobs: getBlobStore(),
   };
 }

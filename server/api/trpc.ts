@@ -8,6 +8,7 @@ import type { Db } from "@/server/db/connect";
 import { findMembershipBySlug } from "@/server/db/queries/orgs";
 import { findUserById } from "@/server/db/queries/users";
 import type { Mailer } from "@/server/mail";
+import type { BlobStore } from "@/server/storage/types";
 import type { OrgRole } from "@/server/db/schema";
 import { hasRole } from "@/server/orgs/roles";
 
@@ -20,6 +21,7 @@ export interface Context {
   appUrl: string;
   siweChainIds: readonly number[];
   mailer: Mailer | null;
+  blobs: BlobStore;
 }
 
 export interface Meta {

@@ -1,14 +1,25 @@
 // Builds the tRPC context the route handler would, and makes signed-up users for tests.
 import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { createCaller } from "@/server/api/root";
 import type { Context } from "@/server/api/trpc";
 import { signUp } from "@/server/auth/accounts";
 import type { Db } from "@/server/db/connect";
 import type { Mailer } from "@/server/mail";
+import { LocalBlobStore } from "@/server/storage/local";
 
 export const TEST_APP_URL = "http://localhost:3000";
 export const TEST_CHAIN_IDS = [1, 31337] as const;
 export const TEST_PASSWORD = "correct-horse-42";
+
+/** One local blob folder per test file (each file runs in its own worker). */
+export const testBlobs = new LocalBlobStore({
+  root: mkdtempSync(path.join(tmpdir(), "tributary-blobs-")),
+  appUrl: TEST_APP_URL,
+  secret: "test-secret-for-signed-blob-urls",
+});
 
 export function contextFor(db: Db, userId: string | null, overrides: Partial<Context> = {}): Context {
   return {
@@ -18,6 +29,7 @@ export function contextFor(db: Db, userId: string | null, overrides: Partial<Con
     appUrl: TEST_APP_URL,
     siweChainIds: TEST_CHAIN_IDS,
     mailer: null as Mailer | null,
+    blobs: testBlobs,
     ...overrides,
   };
 }

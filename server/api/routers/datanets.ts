@@ -13,7 +13,9 @@ import {
   saveDraft,
   saveDraftInput,
 } from "@/server/datanets/datanets";
-import { orgProcedure, publicProcedure, router } from "../trpc";
+import { downloadInput, downloadUrl, publishVersion, publishVersionInput, versionsOf } from "@/server/datanets/versions";
+import { cancelUpload, importInput, importUpload, reportUrl, uploadIdInput, validateInput, validateUpload } from "@/server/datanets/uploads";
+import { orgProcedure, protectedProcedure, publicProcedure, router } from "../trpc";
 
 export const datanetsRouter = router({
   list: orgProcedure("viewer").query(({ ctx }) => listOrgDatanets(ctx.db, ctx.org.id)),
@@ -25,6 +27,13 @@ export const datanetsRouter = router({
   records: orgProcedure("viewer").input(listRecordsInput).query(({ ctx, input }) => browseRecords(ctx.db, ctx, input)),
   review: orgProcedure("admin").input(reviewInput).mutation(({ ctx, input }) => reviewRecords(ctx.db, ctx, input)),
   leaderboard: orgProcedure("viewer").input(datanetSlugInput).query(({ ctx, input }) => leaderboard(ctx.db, ctx, input)),
+  publishVersion: orgProcedure("admin").input(publishVersionInput).mutation(({ ctx, input }) => publishVersion(ctx.db, ctx.blobs, ctx, input)),
+  versions: orgProcedure("viewer").input(datanetSlugInput).query(({ ctx, input }) => versionsOf(ctx.db, ctx, input)),
+  downloadUrl: orgProcedure("viewer").input(downloadInput).mutation(({ ctx, input }) => downloadUrl(ctx.db, ctx.blobs, ctx, input)),
+  validateUpload: protectedProcedure.input(validateInput).mutation(({ ctx, input }) => validateUpload(ctx.db, ctx.blobs, ctx.userId, input)),
+  importUpload: protectedProcedure.input(importInput).mutation(({ ctx, input }) => importUpload(ctx.db, ctx.blobs, ctx.userId, input)),
+  cancelUpload: protectedProcedure.input(uploadIdInput).mutation(({ ctx, input }) => cancelUpload(ctx.db, ctx.blobs, ctx.userId, input)),
+  uploadReportUrl: protectedProcedure.input(uploadIdInput).mutation(({ ctx, input }) => reportUrl(ctx.db, ctx.blobs, ctx.userId, input)),
   directory: publicProcedure
     .input(z.object({ search: z.string().trim().max(100).optional(), page: z.number().int().min(1).max(10_000).default(1) }))
     .query(({ ctx, input }) => listPublicDatanets(ctx.db, { search: input.search, limit: 24, offset: (input.page - 1) * 24 })),

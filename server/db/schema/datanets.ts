@@ -25,7 +25,9 @@ export const datanetVisibility = pgEnum("datanet_visibility", ["public", "privat
 export const contributionPolicy = pgEnum("contribution_policy", ["approval", "auto_org"]);
 export const datanetStatus = pgEnum("datanet_status", ["draft", "active"]);
 export const recordStatus = pgEnum("record_status", ["pending", "accepted", "rejected"]);
-export const uploadStatus = pgEnum("upload_status", ["validating", "ready", "imported", "failed", "cancelled"]);
+/** uploaded: bytes stored, format detected; validated: report ready; imported: records created.
+ * A failed or cancelled upload is deleted with its blobs, so it has no status. */
+export const uploadStatus = pgEnum("upload_status", ["uploaded", "validated", "imported"]);
 
 export const datanets = pgTable(
   "datanets",
@@ -73,9 +75,11 @@ export const datanetUploads = pgTable(
     blobKey: text("blob_key").notNull(),
     sizeBytes: bigint("size_bytes", { mode: "number" }).notNull().default(0),
     sha256: text("sha256"),
-    /** Detected JSONL shape or CSV column mapping, confirmed by the user. */
-    parseOptions: jsonb("parse_options").notNull().default({}),
-    status: uploadStatus("status").notNull().default("validating"),
+    /** What was detected on upload: JSONL shape, CSV headers (server/datanets/uploads.ts). */
+    detected: jsonb("detected").notNull().default({}),
+    /** The shape or CSV column mapping the user confirmed for validation and import. */
+    parseOptions: jsonb("parse_options"),
+    status: uploadStatus("status").notNull().default("uploaded"),
     validRows: integer("valid_rows").notNull().default(0),
     errorRows: integer("error_rows").notNull().default(0),
     duplicateRows: integer("duplicate_rows").notNull().default(0),
