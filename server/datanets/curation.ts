@@ -6,6 +6,7 @@ import type { Db } from "@/server/db/connect";
 import { contributorLeaderboard, listRecords, setRecordStatus } from "@/server/db/queries/records";
 import type { OrgContext } from "@/server/orgs/orgs";
 import { requireDatanet } from "./datanets";
+import { trainingView, type RecordContent } from "./records";
 
 export const listRecordsInput = z.object({
   datanetSlug: z.string().min(1).max(64),
@@ -23,7 +24,9 @@ export async function browseRecords(db: Db, ctx: OrgContext, input: z.infer<type
     { datanetId: datanet.id, status: input.status, contributorId: input.contributorId, search: input.search || undefined },
     { limit: input.pageSize, offset: (input.page - 1) * input.pageSize },
   );
-  return { rows, total, page: input.page, pageSize: input.pageSize };
+  // What the model will learn from each record: prompt vs. answer, and warnings.
+  const withViews = rows.map((row) => ({ ...row, training: trainingView(row.content as RecordContent) }));
+  return { rows: withViews, total, page: input.page, pageSize: input.pageSize };
 }
 
 export const reviewInput = z

@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { Db } from "@/server/db/connect";
 import { findDatanetById } from "@/server/db/queries/datanets";
 import { findMemberRole, findMembershipBySlug } from "@/server/db/queries/orgs";
-import { deleteUpload, existingHashes, findOwnUpload, insertRecords, insertUpload, updateUpload } from "@/server/db/queries/uploads";
+import { deleteUpload, existingHashes, findOwnUpload, insertRecords, insertUpload, listOpenUploads, updateUpload } from "@/server/db/queries/uploads";
 import { findUserById } from "@/server/db/queries/users";
 import { hasRole } from "@/server/orgs/roles";
 import type { BlobStore } from "@/server/storage/types";
@@ -277,4 +277,17 @@ export async function reportUrl(db: Db, store: BlobStore, userId: string, input:
   const { upload } = await ownUpload(db, userId, input.uploadId);
   if (!upload.reportBlobKey) throw new TRPCError({ code: "BAD_REQUEST", message: "Validate the upload first; the report is made then." });
   return { url: await store.presignGet(upload.reportBlobKey, { expiresInSeconds: 600, fileName: `${upload.fileName}.report.jsonl` }) };
+}
+
+export const datanetIdInput = z.object({ datanetId: z.uuid() });
+
+/** Uploads the user started on this Datanet and has not imported or cancelled, to resume them. */
+export async function openUploads(db: Db, userId: string, input: z.infer<typeof datanetIdInput>) {
+  return listOpenUploads(db, input.datanetId, userId);
+}
+
+/** A public (or the user's own org's) Datanet as a contributor sees it. */
+export async function contributionView(db: Db, userId: string, input: z.infer<typeof datanetIdInput>) {
+  const { datanet, autoAccept } = await contributionTarget(db, userId, input.datanetId, undefined);
+  return { ...datanet, autoAccept };
 }

@@ -1,7 +1,7 @@
 // Datanets: the creation wizard's drafts, the org's list, the public directory,
 // the record browser and curation.
 import { z } from "zod";
-import { listOrgDatanets, listPublicDatanets } from "@/server/db/queries/datanets";
+import { datanetStats, listOrgDatanets, listPublicDatanets } from "@/server/db/queries/datanets";
 import { browseRecords, leaderboard, listRecordsInput, reviewInput, reviewRecords } from "@/server/datanets/curation";
 import {
   activate,
@@ -14,11 +14,23 @@ import {
   saveDraftInput,
 } from "@/server/datanets/datanets";
 import { downloadInput, downloadUrl, publishVersion, publishVersionInput, versionsOf } from "@/server/datanets/versions";
-import { cancelUpload, importInput, importUpload, reportUrl, uploadIdInput, validateInput, validateUpload } from "@/server/datanets/uploads";
+import {
+  cancelUpload,
+  contributionView,
+  datanetIdInput,
+  importInput,
+  importUpload,
+  openUploads,
+  reportUrl,
+  uploadIdInput,
+  validateInput,
+  validateUpload,
+} from "@/server/datanets/uploads";
 import { orgProcedure, protectedProcedure, publicProcedure, router } from "../trpc";
 
 export const datanetsRouter = router({
   list: orgProcedure("viewer").query(({ ctx }) => listOrgDatanets(ctx.db, ctx.org.id)),
+  stats: orgProcedure("viewer").input(datanetSlugInput).query(async ({ ctx, input }) => datanetStats(ctx.db, (await requireDatanet(ctx.db, ctx, input.datanetSlug)).id)),
   get: orgProcedure("viewer").input(datanetSlugInput).query(({ ctx, input }) => requireDatanet(ctx.db, ctx, input.datanetSlug)),
   createDraft: orgProcedure("member").input(createDraftInput).mutation(({ ctx, input }) => createDraft(ctx.db, ctx, input)),
   saveDraft: orgProcedure("member").input(saveDraftInput).mutation(({ ctx, input }) => saveDraft(ctx.db, ctx, input)),
@@ -30,6 +42,8 @@ export const datanetsRouter = router({
   publishVersion: orgProcedure("admin").input(publishVersionInput).mutation(({ ctx, input }) => publishVersion(ctx.db, ctx.blobs, ctx, input)),
   versions: orgProcedure("viewer").input(datanetSlugInput).query(({ ctx, input }) => versionsOf(ctx.db, ctx, input)),
   downloadUrl: orgProcedure("viewer").input(downloadInput).mutation(({ ctx, input }) => downloadUrl(ctx.db, ctx.blobs, ctx, input)),
+  forContributor: protectedProcedure.input(datanetIdInput).query(({ ctx, input }) => contributionView(ctx.db, ctx.userId, input)),
+  openUploads: protectedProcedure.input(datanetIdInput).query(({ ctx, input }) => openUploads(ctx.db, ctx.userId, input)),
   validateUpload: protectedProcedure.input(validateInput).mutation(({ ctx, input }) => validateUpload(ctx.db, ctx.blobs, ctx.userId, input)),
   importUpload: protectedProcedure.input(importInput).mutation(({ ctx, input }) => importUpload(ctx.db, ctx.blobs, ctx.userId, input)),
   cancelUpload: protectedProcedure.input(uploadIdInput).mutation(({ ctx, input }) => cancelUpload(ctx.db, ctx.blobs, ctx.userId, input)),

@@ -1,5 +1,5 @@
 // Datanet uploads and the record inserts of an import.
-import { and, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, ne } from "drizzle-orm";
 import type { Db } from "../connect";
 import { datanetRecords, datanetUploads } from "../schema";
 
@@ -63,4 +63,13 @@ export async function insertRecords(db: Db, rows: (typeof datanetRecords.$inferI
   if (rows.length === 0) return 0;
   const inserted = await db.insert(datanetRecords).values(rows).onConflictDoNothing().returning({ id: datanetRecords.id });
   return inserted.length;
+}
+
+/** The contributor's uploads to a datanet that are not imported yet, newest first. */
+export async function listOpenUploads(db: Db, datanetId: string, contributorId: string) {
+  return db
+    .select(uploadColumns)
+    .from(datanetUploads)
+    .where(and(eq(datanetUploads.datanetId, datanetId), eq(datanetUploads.contributorId, contributorId), ne(datanetUploads.status, "imported")))
+    .orderBy(desc(datanetUploads.createdAt));
 }
