@@ -90,6 +90,17 @@ describe("uploads", () => {
     await expectTRPCError(caller.datanets.validateUpload({ uploadId: received.id }), "NOT_FOUND");
   });
 
+  it("lets no one else validate, import, cancel or read the report of someone's upload", async () => {
+    const received = await upload(org.owner, "owned.jsonl", chat("Whose?", "Mine."));
+    const stranger = callerFor(database.db, (await createUser(database.db)).userId);
+    await expectTRPCError(stranger.datanets.validateUpload({ uploadId: received.id }), "NOT_FOUND");
+    await expectTRPCError(stranger.datanets.importUpload({ uploadId: received.id, skipInvalid: true }), "NOT_FOUND");
+    await expectTRPCError(stranger.datanets.uploadReportUrl({ uploadId: received.id }), "NOT_FOUND");
+    await expectTRPCError(stranger.datanets.cancelUpload({ uploadId: received.id }), "NOT_FOUND");
+    expect(await testBlobs.list(received.blobKey)).toEqual([received.blobKey]);
+    await callerFor(database.db, org.owner.userId).datanets.cancelUpload({ uploadId: received.id });
+  });
+
   it("refuses empty and unsupported files and keeps nothing", async () => {
     const before = await testBlobs.list(`datanets/${datanetId}/uploads/`);
     await expectTRPCError(upload(org.owner, "empty.jsonl", ""), "BAD_REQUEST", /empty/);
