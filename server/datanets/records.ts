@@ -31,8 +31,13 @@ export const contentSchemas = {
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json | undefined };
 
+// Pure ASCII without \r is already NFC and line-normalized: skip the costly calls (most records).
+const needsNormalizing = /[\r\u0080-\uffff]/;
+
 function canonical(value: Json | undefined): Json | undefined {
-  if (typeof value === "string") return value.replace(/\r\n?/g, "\n").normalize("NFC").trimEnd();
+  if (typeof value === "string") {
+    return needsNormalizing.test(value) ? value.replace(/\r\n?/g, "\n").normalize("NFC").trimEnd() : value.trimEnd();
+  }
   if (Array.isArray(value)) return value.map((v) => canonical(v) ?? null);
   if (value === null || typeof value !== "object") return value;
   const out: { [key: string]: Json } = {};
@@ -54,14 +59,25 @@ export function normalizeForHash(content: RecordContent): string {
   return JSON.stringify(canonical(content as Json));
 }
 
-/** sha256 hex (64 lowercase characters, no 0x) of `normalizeForHash(content)`. */
-export function contentHash(content: RecordContent): string {
-  return createHash("sha256").update(normalizeForHash(content), "utf8").digest("hex");
+/**
+ * `contentHash`: sha256 hex (64 lowercase characters, no 0x) of `normalizeForHash(content)`;
+ * `sizeBytes`: UTF-8 bytes of that canonical form, the size a record is limited by.
+ * One canonicalization serves both.
+ */
+export function digestRecord(content: RecordContent): { contentHash: string; sizeBytes: number } {
+  const canonicalText = normalizeForHash(content);
+  return {
+    contentHash: createHash("sha256").update(canonicalText, "utf8").digest("hex"),
+    sizeBytes: Buffer.byteLength(canonicalText, "utf8"),
+  };
 }
 
-/** UTF-8 bytes of the canonical form, the size a record is billed and limited by. */
+export function contentHash(content: RecordContent): string {
+  return digestRecord(content).contentHash;
+}
+
 export function recordSizeBytes(content: RecordContent): number {
-  return Buffer.byteLength(normalizeForHash(content), "utf8");
+  return digestRecord(content).sizeBytes;
 }
 
 /**

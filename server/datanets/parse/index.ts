@@ -1,6 +1,6 @@
 // One entry for every upload: tells the file kind, picks its parser, and turns each parsed row
 // into a record ready to store (hash, size, token estimate, training warnings) or its errors.
-import { contentHash, recordSizeBytes, trainingView, type RecordContent, type RecordFormat, type TrainingWarning } from "@/server/datanets/records";
+import { digestRecord, trainingView, type RecordContent, type RecordFormat, type TrainingWarning } from "@/server/datanets/records";
 import { parseCsv, type CsvMapping } from "./csv";
 import { failure, type Issue, type ParseResult } from "./issues";
 import { detectJsonlShape, parseJsonl, type JsonlShape } from "./jsonl";
@@ -161,6 +161,6 @@ export async function* parseUpload(source: ByteSource, options: UploadOptions): 
       continue;
     }
     const view = trainingView(result.content, { maxTokens: options.maxTokens });
-    yield { ...result, contentHash: contentHash(result.content), sizeBytes: recordSizeBytes(result.content), tokens: view.tokens, warnings: view.warnings };
+    yield { ...result, ...digestRecord(result.content), tokens: view.tokens, warnings: view.warnings };
   }
 }
