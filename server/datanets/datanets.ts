@@ -40,8 +40,12 @@ export async function requireDatanet(db: Db, ctx: OrgContext, slug: string) {
   return datanet;
 }
 
+/** Addresses under /[org]/datanets/ that are pages, not Datanets. */
+const RESERVED_DATANET_SLUGS = new Set(["new", "directory"]);
+
 async function freeSlug(db: Db, orgId: string, name: string): Promise<string> {
-  const base = slugify(name);
+  const slug = slugify(name);
+  const base = RESERVED_DATANET_SLUGS.has(slug) ? `${slug}-datanet` : slug;
   for (let n = 1; ; n++) {
     const candidate = n === 1 ? base : `${base}-${n}`;
     if (!(await isDatanetSlugTaken(db, orgId, candidate))) return candidate;

@@ -20,7 +20,7 @@ import { readLines } from "./parse/lines";
 
 /** Issues kept on the upload row for the UI; the report blob has all of them. */
 const ISSUES_SHOWN = 100;
-const HASH_BATCH = 500;
+const HASH_BATCH = 5000;
 
 type Datanet = NonNullable<Awaited<ReturnType<typeof findDatanetById>>>;
 
@@ -137,6 +137,15 @@ async function* parsed(store: BlobStore, upload: { blobKey: string; fileName: st
   });
 }
 
+/**
+ * Within-file duplicate detection keys on the first 16 bytes of the hash as a one-byte
+ * string (~70 B per distinct row instead of ~300 B for the hex): a 1 GB file of small
+ * records stays in the low hundreds of MiB. 128 bits make a false match negligible.
+ */
+function seenKey(contentHash: string): string {
+  return Buffer.from(contentHash.slice(0, 32), "hex").toString("latin1");
+}
+
 /** Valid rows with their duplicates marked, in batches, so existing hashes are looked up in bulk. */
 async function* classified(db: Db, datanetId: string, rows: AsyncIterable<UploadResult>) {
   const seen = new Map<string, number>();
@@ -144,12 +153,12 @@ async function* classified(db: Db, datanetId: string, rows: AsyncIterable<Upload
   async function* flush() {
     const existing = await existingHashes(db, datanetId, [...new Set(batch.map((r) => r.contentHash))]);
     for (const row of batch) {
-      const earlierLine = seen.get(row.contentHash);
+      const earlierLine = seen.get(seenKey(row.contentHash));
       const existingId = existing.get(row.contentHash);
       if (existingId) yield { row, duplicate: `duplicate of record ${existingId}, already in this Datanet` };
       else if (earlierLine !== undefined) yield { row, duplicate: `duplicate of line ${earlierLine} of this file` };
       else {
-        seen.set(row.contentHash, row.line);
+        seen.set(seenKey(row.contentHash), row.line);
         yield { row, duplicate: null };
       }
     }

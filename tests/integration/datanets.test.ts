@@ -38,6 +38,11 @@ describe("datanet drafts", () => {
     expect(b.slug).not.toBe(a.slug);
   });
 
+  it("never gives a datanet an address that is a page", async () => {
+    const owner = callerFor(database.db, org.owner.userId);
+    expect((await owner.datanets.createDraft({ orgSlug: org.slug, name: "New" })).slug).toBe("new-datanet");
+  });
+
   it("refuses to go live with a custom license but no text, naming the field", async () => {
     const owner = callerFor(database.db, org.owner.userId);
     const draft = await owner.datanets.createDraft({ orgSlug: org.slug, name: "Custom License" });
