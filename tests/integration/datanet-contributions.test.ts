@@ -129,6 +129,9 @@ describe("versions", () => {
     const [listed] = await owner.datanets.versions({ orgSlug: org.slug, datanetSlug: slug });
     expect(listed).toMatchObject({ number: v1.number, recordCount: 4, contributorCount: 2, recordsAdded: 4, recordsRemoved: 0, contributorsAdded: 2 });
     expect(listed!.merkleRoot).toBe(merkleRoot(accepted.rows.map((r) => r.contentHash)));
+    const inList = (await owner.datanets.list({ orgSlug: org.slug })).find((d) => d.slug === slug);
+    expect(inList).toMatchObject({ records: 4, contributors: 2, versions: 1, pending: 0 });
+    expect(inList!.tokens).toBeGreaterThan(0);
 
     const snapshotKey = (await testBlobs.list(`datanets/${datanetId}/versions/`)).find((k) => k.endsWith("snapshot.jsonl"))!;
     let text = "";

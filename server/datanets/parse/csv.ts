@@ -113,7 +113,10 @@ export async function* parseCsv(source: ByteSource, options: CsvOptions): AsyncG
     yield failure(file, 0, "mapping", `the column mapping is incomplete (${checked.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")})`, "choose a column for each required field");
     return;
   }
-  const mapping: Record<string, string> = checked.data.mapping;
+  // Optional fields left unmapped may arrive as explicit undefined (superjson keeps the key).
+  const mapping: Record<string, string> = Object.fromEntries(
+    Object.entries(checked.data.mapping).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   const lineOf = startLines();
   let columns: Map<string, number> | null = null;
   try {

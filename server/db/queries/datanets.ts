@@ -66,11 +66,11 @@ export async function deleteDatanet(db: Db, orgId: string, id: string): Promise<
 
 /** Accepted records, tokens and contributors of each datanet; versions published. */
 const statsColumns = {
-  records: sql<number>`(select count(*)::int from ${datanetRecords} r where r.datanet_id = ${datanets.id} and r.status = 'accepted')`,
-  pending: sql<number>`(select count(*)::int from ${datanetRecords} r where r.datanet_id = ${datanets.id} and r.status = 'pending')`,
-  tokens: sql<number>`(select coalesce(sum(r.tokens), 0)::bigint from ${datanetRecords} r where r.datanet_id = ${datanets.id} and r.status = 'accepted')`.mapWith(Number),
-  contributors: sql<number>`(select count(distinct r.contributor_id)::int from ${datanetRecords} r where r.datanet_id = ${datanets.id} and r.status = 'accepted')`,
-  versions: sql<number>`(select count(*)::int from ${datanetVersions} v where v.datanet_id = ${datanets.id})`,
+  records: sql<number>`(select count(*)::int from ${datanetRecords} r where r.datanet_id = ${datanets}.id and r.status = 'accepted')`,
+  pending: sql<number>`(select count(*)::int from ${datanetRecords} r where r.datanet_id = ${datanets}.id and r.status = 'pending')`,
+  tokens: sql<number>`(select coalesce(sum(r.tokens), 0)::bigint from ${datanetRecords} r where r.datanet_id = ${datanets}.id and r.status = 'accepted')`.mapWith(Number),
+  contributors: sql<number>`(select count(distinct r.contributor_id)::int from ${datanetRecords} r where r.datanet_id = ${datanets}.id and r.status = 'accepted')`,
+  versions: sql<number>`(select count(*)::int from ${datanetVersions} v where v.datanet_id = ${datanets}.id)`,
 };
 
 export async function listOrgDatanets(db: Db, orgId: string) {

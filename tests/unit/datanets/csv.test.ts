@@ -21,6 +21,11 @@ describe("parseCsv", () => {
     ]);
   });
 
+  it("ignores an optional field sent as undefined (superjson keeps the key)", async () => {
+    const results = await collect(parseCsv(chunks(qa), { format: "instruction", mapping: { instruction: "question", output: "answer", input: undefined }, fileName: "qa.csv" }));
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+  });
+
   it("maps columns to text and chat records", async () => {
     const text = await collect(parseCsv(chunks("id,body\n1,Hello there\n"), { format: "text", mapping: { text: "body" }, fileName: "t.csv" }));
     expect(text).toEqual([{ ok: true, file: "t.csv", line: 2, content: { text: "Hello there" } }]);
