@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { Db } from "@/server/db/connect";
 import { findDatanetById } from "@/server/db/queries/datanets";
 import { findMemberRole, findMembershipBySlug } from "@/server/db/queries/orgs";
+import { listRecords } from "@/server/db/queries/records";
 import { deleteUpload, existingHashes, findOwnUpload, insertRecords, insertUpload, listOpenUploads, updateUpload } from "@/server/db/queries/uploads";
 import { findUserById } from "@/server/db/queries/users";
 import { hasRole } from "@/server/orgs/roles";
@@ -299,4 +300,14 @@ export async function openUploads(db: Db, userId: string, input: z.infer<typeof 
 export async function contributionView(db: Db, userId: string, input: z.infer<typeof datanetIdInput>) {
   const { datanet, autoAccept } = await contributionTarget(db, userId, input.datanetId, undefined);
   return { ...datanet, autoAccept };
+}
+
+export const myContributionsInput = datanetIdInput.extend({ page: z.number().int().min(1).max(100_000).default(1) });
+
+/** The user's own records in a Datanet they may contribute to, with review status and reason. */
+export async function myContributions(db: Db, userId: string, input: z.infer<typeof myContributionsInput>) {
+  await contributionTarget(db, userId, input.datanetId, undefined);
+  const pageSize = 25;
+  const { rows, total } = await listRecords(db, { datanetId: input.datanetId, contributorId: userId }, { limit: pageSize, offset: (input.page - 1) * pageSize });
+  return { rows, total, page: input.page, pageSize };
 }

@@ -77,6 +77,9 @@ describe("uploads", () => {
     await owner.datanets.review({ orgSlug: org.slug, datanetSlug: slug, recordIds: [pending.rows[0]!.id], decision: "rejected", reason: "Not sourced" });
     const rejected = await owner.datanets.records({ orgSlug: org.slug, datanetSlug: slug, status: "rejected" });
     expect(rejected.rows[0]).toMatchObject({ reviewReason: "Not sourced" });
+    // The contributor sees the decision and its reason on their own records.
+    const mine = await caller.datanets.myContributions({ datanetId });
+    expect(mine.rows.map((r) => [r.status, r.reviewReason])).toEqual([["rejected", "Not sourced"]]);
     await owner.datanets.review({ orgSlug: org.slug, datanetSlug: slug, recordIds: [pending.rows[0]!.id], decision: "accepted" });
   });
 

@@ -1,4 +1,5 @@
 // One public Datanet in the directory: what it is, who runs it, and how big it is.
+import Link from "next/link";
 import { Badge } from "@/components/ui";
 import { formatCompact, formatLabels, licenseLabel } from "@/components/datanets/detail/format";
 import type { DirectoryRow } from "@/components/datanets/detail/types";
@@ -11,7 +12,11 @@ export function DirectoryCard({ datanet }: { datanet: DirectoryRow }) {
   ] as const;
   return (
     <li className="flex flex-col rounded-card border border-gray-200 bg-white p-5 shadow-sm">
-      <h2 className="text-base font-semibold break-words text-gray-900">{datanet.name}</h2>
+      <h2 className="text-base font-semibold break-words text-gray-900">
+        <Link href={`/contribute/${datanet.id}`} className="underline-offset-2 hover:underline">
+          {datanet.name}
+        </Link>
+      </h2>
       <p className="text-sm text-gray-600">by {datanet.orgName}</p>
       {datanet.summary && <p className="mt-2 text-sm text-gray-700">{datanet.summary}</p>}
       {datanet.tags.length > 0 && (

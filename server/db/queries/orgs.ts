@@ -41,7 +41,7 @@ export async function uniqueOrgSlug(db: Db, base: string, reserved: ReadonlySet<
 
 /** Top-level routes an org slug would shadow. */
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
-  "api", "v1", "sign-in", "sign-up", "sign-out", "invite", "account", "orgs", "new", "settings",
+  "api", "v1", "contribute", "datanets", "sign-in", "sign-up", "sign-out", "invite", "account", "orgs", "new", "settings",
   "admin", "docs", "health", "static", "public", "_next", "favicon-ico", "robots-txt",
 ]);
 
