@@ -1,3 +1,5 @@
 export * from "./auth";
 export * from "./orgs";
 export * from "./datanets";
+export * from "./jobs";
+export * from "./finetune";
