@@ -23,10 +23,10 @@ export interface Database {
 
 const migrationsFolder = path.join(process.cwd(), "drizzle");
 
-/** `url` set: Postgres. Otherwise PGlite in `dataDir` (null: in memory). */
-export function openDatabase(options: { url?: string; dataDir?: string | null }): Database {
+/** `url` set: Postgres (a pool of `maxConnections`, default 10). Otherwise PGlite in `dataDir` (null: in memory). */
+export function openDatabase(options: { url?: string; dataDir?: string | null; maxConnections?: number }): Database {
   if (options.url) {
-    const client = postgres(options.url, { max: 10, onnotice: () => {} });
+    const client = postgres(options.url, { max: options.maxConnections ?? 10, onnotice: () => {} });
     const db = drizzlePostgres(client, { schema });
     return {
       db,

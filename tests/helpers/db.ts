@@ -7,6 +7,8 @@ import { openDatabase, type Db } from "@/server/db/connect";
 export interface TestDatabase {
   db: Db;
   kind: "pglite" | "postgres";
+  /** The Postgres URL of this test database; null on PGlite. */
+  url: string | null;
   close(): Promise<void>;
 }
 
@@ -14,7 +16,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   if (process.env.TEST_DB === "postgres") return createPostgresDatabase();
   const database = openDatabase({ dataDir: null });
   await database.migrate();
-  return { db: database.db, kind: "pglite", close: () => database.close() };
+  return { db: database.db, kind: "pglite", url: null, close: () => database.close() };
 }
 
 async function createPostgresDatabase(): Promise<TestDatabase> {
@@ -47,6 +49,7 @@ async function createPostgresDatabase(): Promise<TestDatabase> {
   return {
     db: database.db,
     kind: "postgres",
+    url: url.toString(),
     async close() {
       await database.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);
