@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import capital_chats
+from tributary_worker.train.data import (
+    IGNORE,
+    DataError,
+    Example,
+    Record,
+    batch_order,
+    collate,
+    pack,
+    read_snapshot,
+    split_eval,
+    tokenize_record,
+    tokenize_records,
+)
+
+
+def labelled_text(tokenizer, example: Example) -> str:
+    return tokenizer.decode([t for t in example.labels if t != IGNORE])
+
+
+def test_snapshot_lines_become_records(write_snapshot) -> None:
+    path = write_snapshot([
+        {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]},
+        {"instruction": "Add", "input": "1 + 1", "output": "2"},
+        {"text": "Plain words."},
+    ])
+    records = read_snapshot(path)
+    assert [(r.id, r.kind) for r in records] == [("r0", "chat"), ("r1", "instruction"), ("r2", "text")]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "line 2: not valid JSON"),
+        ('{"id": "x", "content": {"foo": 1}}', "line 2: 'content' must be"),
+        ('{"id": "x", "content": {"messages": [{"role": "bot", "content": "x"}]}}', "line 2: content.messages[0].role is 'bot'"),
+    ],
+)
+def test_bad_snapshot_lines_name_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "v1.jsonl"
+    path.write_text('{"id": "a", "content": {"text": "ok"}}\n' + line + "\n")
+    with pytest.raises(DataError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        read_snapshot(path, "v1.jsonl")
+
+
+def test_only_assistant_turns_carry_labels(tokenizer) -> None:
+    record = Record("r", "chat", {"messages": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Capital of France?"},
+        {"role": "assistant", "content": "Paris."},
+        {"role": "user", "content": "And Italy?"},
+        {"role": "assistant", "content": "Rome."},
+    ]})
+    example = tokenize_record(tokenizer, record)
+    assert len(example.labels) == len(example.input_ids)
+    # Each answer and its end-of-turn token (so the model learns to stop); nothing else.
+    assert labelled_text(tokenizer, example) == "Paris.<|end|>\nRome.<|end|>\n"
+    text = tokenizer.decode(example.input_ids)
+    assert text.startswith("<|begin|><|system|>\nBe brief.")
+
+
+def test_instruction_records_join_input_and_label_the_output(tokenizer) -> None:
+    example = tokenize_record(tokenizer, Record("r", "instruction", {"instruction": "Add", "input": "1 + 1", "output": "2"}))
+    assert "<|user|>\nAdd\n\n1 + 1<|end|>" in tokenizer.decode(example.input_ids)
+    assert labelled_text(tokenizer, example) == "2<|end|>\n"
+
+
+def test_plain_text_trains_on_every_token(tokenizer) -> None:
+    example = tokenize_record(tokenizer, Record("r", "text", {"text": "The river flows."}))
+    assert example.labels == example.input_ids
+    assert tokenizer.decode(example.input_ids) == "<|begin|>The river flows.<|end|>"
+
+
+def test_truncation_is_counted_and_answerless_records_dropped(tokenizer) -> None:
+    long_answer = Record("a", "chat", {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "word " * 50}]})
+    long_prompt = Record("b", "chat", {"messages": [{"role": "user", "content": "word " * 50}, {"role": "assistant", "content": "ok"}]})
+    result = tokenize_records(tokenizer, [long_answer, long_prompt], max_length=20)
+    assert (result.truncated, result.dropped) == (2, 1)
+    assert [e.record_id for e in result.examples] == ["a"]
+    assert len(result.examples[0].input_ids) == 20
+
+
+def test_eval_split_is_fixed_by_the_seed() -> None:
+    records = [Record(f"r{i}", "text", {"text": str(i)}) for i in range(20)]
+    train, held = split_eval(records, 0.2, seed=7)
+    assert len(held) == 4 and len(train) == 16
+    assert {r.id for r in train}.isdisjoint(r.id for r in held)
+    assert split_eval(records, 0.2, seed=7) == (train, held)
+    assert split_eval(records, 0.2, seed=8)[1] != held
+    assert len(split_eval(records[:3], 0.01, seed=1)[1]) == 1  # at least one when asked for any
+    assert split_eval(records, 0.0, seed=1) == (records, [])
+
+
+def test_packing_keeps_examples_whole_and_in_order(tokenizer) -> None:
+    records = [Record(f"r{i}", "chat", c) for i, c in enumerate(capital_chats(10))]
+    examples = tokenize_records(tokenizer, records, max_length=64).examples
+    rows = pack(examples, max_length=64)
+    assert len(rows) < len(examples)
+    assert all(len(r.input_ids) <= 64 and len(r.labels) == len(r.input_ids) for r in rows)
+    assert sum((r.input_ids for r in rows), []) == sum((e.input_ids for e in examples), [])
+    assert sum((r.labels for r in rows), []) == sum((e.labels for e in examples), [])
+
+
+def test_batches_cover_each_row_once_per_epoch() -> None:
+    epoch0 = batch_order(10, 3, seed=1, epoch=0)
+    assert [len(b) for b in epoch0] == [3, 3, 3, 1]
+    assert sorted(i for b in epoch0 for i in b) == list(range(10))
+    assert batch_order(10, 3, seed=1, epoch=0) == epoch0
+    assert batch_order(10, 3, seed=1, epoch=1) != epoch0
+
+
+def test_collate_pads_right_and_masks_padding() -> None:
+    batch = collate([Example("a", [5, 6, 7], [IGNORE, 6, 7]), Example("b", [8], [8])], pad_id=0)
+    assert batch["input_ids"].tolist() == [[5, 6, 7], [8, 0, 0]]  # (B, T)
+    assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
+    assert batch["labels"].tolist() == [[IGNORE, 6, 7], [8, IGNORE, IGNORE]]

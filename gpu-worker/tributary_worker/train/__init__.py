@@ -1,0 +1,1 @@
+"""LoRA fine-tuning: data preparation, the training recipe, checkpoints and evaluation."""

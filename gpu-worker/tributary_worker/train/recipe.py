@@ -1,0 +1,289 @@
+"""LoRA fine-tuning on one device, in the shape of torchtune's recipes: `setup` loads the model
+and data (and a checkpoint to resume from), `train` runs the steps, `save_checkpoint` writes a
+resumable checkpoint, `finish` writes the adapter and the eval report, `cleanup` frees memory.
+
+    recipe = LoRAFinetuneRecipe(config, resolver, device, work_dir, on_progress=...)
+    recipe.setup([("v3.jsonl", path)], resume_from=None)
+    stopped = recipe.train()          # None when all steps ran, else the stop reason
+    result = recipe.finish()          # only when stopped is None
+    recipe.cleanup()
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tributary_worker.device import Device
+from tributary_worker.models.resolver import ModelResolver, load_model, load_tokenizer
+from tributary_worker.train import checkpoint
+from tributary_worker.train.config import FinetuneConfig
+from tributary_worker.train.data import (
+    DataError,
+    Example,
+    Record,
+    batch_order,
+    collate,
+    pack,
+    read_snapshot,
+    split_eval,
+    tokenize_records,
+)
+from tributary_worker.train.evaluate import eval_report
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the worker reports after each optimizer step."""
+
+    step: int
+    total_steps: int
+    epoch: float
+    """Fractional epoch, e.g. 1.5 halfway through the second."""
+    loss: float
+    learning_rate: float
+    tokens_per_second: float
+    """Training tokens (padding excluded) per second since this process started training."""
+    eta_seconds: float
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    adapter_dir: Path
+    """PEFT adapter: adapter_config.json + adapter_model.safetensors."""
+    metrics: dict[str, Any]
+    """Protocol message FinetuneResult.metrics."""
+    eval_report: dict[str, Any]
+    """Protocol message EvalReport."""
+
+
+ProgressFn = Callable[[Progress], None]
+CheckpointFn = Callable[[Path, int], None]
+StopFn = Callable[[], str | None]
+EventFn = Callable[[str, str], None]
+
+
+def _fingerprint(config: FinetuneConfig, datasets: Sequence[tuple[str, Path]]) -> str:
+    """Identifies the run: settings that change the result, and the exact data."""
+    ignored = {"checkpoint_every_steps", "sample_count", "sample_max_tokens"}
+    settings = {k: v for k, v in dataclasses.asdict(config).items() if k not in ignored}
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
+    for _, path in datasets:
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+class LoRAFinetuneRecipe:
+    def __init__(
+        self,
+        config: FinetuneConfig,
+        resolver: ModelResolver,
+        device: Device,
+        work_dir: Path,
+        *,
+        on_progress: ProgressFn | None = None,
+        on_checkpoint: CheckpointFn | None = None,
+        should_stop: StopFn | None = None,
+        on_event: EventFn | None = None,
+    ) -> None:
+        config.check()
+        self.config = config
+        self.resolver = resolver
+        self.device = device
+        self.work_dir = work_dir
+        self._on_progress = on_progress or (lambda p: None)
+        self._on_checkpoint = on_checkpoint or (lambda d, s: None)
+        self._should_stop = should_stop or (lambda: None)
+        self._on_event = on_event or (lambda level, message: None)
+
+    # ---- setup -------------------------------------------------------------------------------
+
+    def setup(self, datasets: Sequence[tuple[str, Path]], resume_from: Path | None = None) -> None:
+        """Loads data, base model (with fresh LoRA layers), optimizer and schedule; then the
+        checkpoint, if any, so that the run continues exactly where it stopped."""
+        import torch
+        from peft import LoraConfig, get_peft_model
+        from transformers import get_scheduler
+
+        cfg = self.config
+        self.truncated = 0
+        records = self._read_records(datasets)
+        source = self.resolver.resolve(cfg.base_model)
+        self.tokenizer = load_tokenizer(source)
+        train_records, self.eval_records = split_eval(records, cfg.eval_fraction, cfg.seed)
+        self.train_rows = self._tokenize(train_records, "training")
+        self.eval_rows = self._tokenize(self.eval_records, "held-out")
+        self.train_record_count = len(self.train_rows)
+        if not self.train_rows:
+            raise DataError("no training records left after holding out the eval split; add records or lower evalFraction")
+        if cfg.packing:
+            self.train_rows = pack(self.train_rows, cfg.max_length)
+
+        base = load_model(source, self.device.dtype(), self.device.torch_device)
+        base.config.use_cache = False
+        if cfg.gradient_checkpointing:
+            # Renamed activation_checkpointing_enable in transformers 5.x; the old name warns.
+            enable = getattr(base, "activation_checkpointing_enable", None)
+            if enable is not None:
+                enable(activation_checkpointing_kwargs={"use_reentrant": False})
+            else:
+                base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        lora = LoraConfig(
+            task_type="CAUSAL_LM",
+            r=cfg.lora_rank,
+            lora_alpha=cfg.lora_alpha,
+            lora_dropout=cfg.lora_dropout,
+            target_modules=cfg.target_modules,
+        )
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(cfg.seed)  # LoRA A's initialization
+            self.model = get_peft_model(base, lora)
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(trainable, lr=cfg.learning_rate, weight_decay=0.0)
+        self.steps_per_epoch = math.ceil(len(self.train_rows) / cfg.batch_size)
+        self.total_steps = self.steps_per_epoch * cfg.epochs
+        self.scheduler = get_scheduler(
+            cfg.lr_schedule,
+            self.optimizer,
+            num_warmup_steps=math.ceil(cfg.warmup_ratio * self.total_steps),
+            num_training_steps=self.total_steps,
+        )
+        self.state = checkpoint.TrainerState(
+            step=0, fingerprint=_fingerprint(cfg, datasets), losses=[], tokens=0, seconds=0.0
+        )
+        torch.manual_seed(cfg.seed)  # dropout
+        if resume_from is not None:
+            self.state = checkpoint.load(resume_from, self.model, self.optimizer, self.scheduler, self.state.fingerprint)
+            self._on_event("info", f"resumed from the checkpoint at step {self.state.step} of {self.total_steps}")
+
+    def _read_records(self, datasets: Sequence[tuple[str, Path]]) -> list[Record]:
+        records: list[Record] = []
+        for name, path in datasets:
+            records += read_snapshot(path, name)
+        wanted = [r for r in records if r.kind == self.config.task_template]
+        if len(wanted) < len(records):
+            self._on_event(
+                "warn",
+                f"skipped {len(records) - len(wanted)} of {len(records)} records that are not "
+                f"{self.config.task_template} records",
+            )
+        if not wanted:
+            raise DataError(f"the datasets hold no {self.config.task_template} records to train on")
+        return wanted
+
+    def _tokenize(self, records: Sequence[Record], what: str) -> list[Example]:
+        result = tokenize_records(self.tokenizer, records, self.config.max_length)
+        self.truncated += result.truncated
+        if result.truncated:
+            self._on_event(
+                "warn", f"{result.truncated} {what} records were longer than maxLength {self.config.max_length} and were truncated"
+            )
+        if result.dropped:
+            self._on_event("warn", f"{result.dropped} {what} records had no answer tokens within maxLength and were skipped")
+        return result.examples
+
+    # ---- train -------------------------------------------------------------------------------
+
+    def train(self) -> str | None:
+        """Runs the remaining steps. Returns None when done, or the reason `should_stop` gave
+        (checked after every step) when stopped early; the model is then at a step boundary."""
+        cfg = self.config
+        pad_id = self.tokenizer.pad_token_id
+        self.model.train()
+        started, start_step, start_tokens = time.monotonic(), self.state.step, self.state.tokens
+        seconds_before = self.state.seconds
+        while self.state.step < self.total_steps:
+            epoch, index = divmod(self.state.step, self.steps_per_epoch)
+            indices = batch_order(len(self.train_rows), cfg.batch_size, cfg.seed, epoch)[index]
+            batch = {k: v.to(self.device.torch_device) for k, v in collate([self.train_rows[i] for i in indices], pad_id).items()}
+            lr = self.scheduler.get_last_lr()[0]
+            loss = self._step(batch)
+            self.state.step += 1
+            self.state.losses.append(loss)
+            self.state.tokens += int(batch["attention_mask"].sum().item())
+
+            elapsed = max(time.monotonic() - started, 1e-9)
+            self.state.seconds = seconds_before + elapsed
+            done_here = self.state.step - start_step
+            self._on_progress(
+                Progress(
+                    step=self.state.step,
+                    total_steps=self.total_steps,
+                    epoch=self.state.step / self.steps_per_epoch,
+                    loss=loss,
+                    learning_rate=lr,
+                    tokens_per_second=(self.state.tokens - start_tokens) / elapsed,
+                    eta_seconds=(self.total_steps - self.state.step) * elapsed / done_here,
+                )
+            )
+            every = cfg.checkpoint_every_steps
+            if every and self.state.step % every == 0 and self.state.step < self.total_steps:
+                folder = self.save_checkpoint()
+                self._on_checkpoint(folder, self.state.step)
+            reason = self._should_stop()
+            if reason is not None and self.state.step < self.total_steps:
+                return reason
+        return None
+
+    def _step(self, batch: dict[str, Any]) -> float:
+        import torch
+
+        with self.device.autocast():
+            out = self.model(**batch)  # loss: mean cross-entropy over label tokens
+        out.loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad], self.config.max_grad_norm)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return float(out.loss.item())
+
+    def save_checkpoint(self) -> Path:
+        """Writes a resumable checkpoint of the current step to `<work_dir>/checkpoints/step-N`."""
+        folder = self.work_dir / "checkpoints" / f"step-{self.state.step:06d}"
+        return checkpoint.save(folder, self.model, self.optimizer, self.scheduler, self.state)
+
+    # ---- finish ------------------------------------------------------------------------------
+
+    def finish(self) -> TrainResult:
+        """Saves the adapter (PEFT format) and computes the eval report and training metrics."""
+        cfg = self.config
+        adapter_dir = self.work_dir / "adapter"
+        self.model.save_pretrained(str(adapter_dir))
+        report = eval_report(
+            self.model, self.tokenizer, self.eval_rows, self.eval_records, self.device,
+            batch_size=cfg.batch_size, sample_count=cfg.sample_count, sample_max_tokens=cfg.sample_max_tokens,
+        )
+        # The mean of the last tenth of the steps: one step's loss is too noisy to report.
+        tail = self.state.losses[-max(1, len(self.state.losses) // 10) :]
+        metrics = {
+            "trainLoss": sum(tail) / len(tail) if tail else None,
+            "steps": self.state.step,
+            "epochs": self.state.step / self.steps_per_epoch,
+            "trainExamples": self.train_record_count,
+            "trainTokens": self.state.tokens,
+            "trainSeconds": round(self.state.seconds, 3),
+            "truncatedExamples": self.truncated,
+        }
+        return TrainResult(adapter_dir=adapter_dir, metrics=metrics, eval_report=report)
+
+    def cleanup(self) -> None:
+        """Drops the model and optimizer and returns cached GPU memory."""
+        import gc
+
+        import torch
+
+        for name in ("model", "optimizer", "scheduler"):
+            if hasattr(self, name):
+                delattr(self, name)
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
