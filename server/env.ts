@@ -43,6 +43,10 @@ const schema = z.object({
   /** EVM JSON-RPC endpoint for attribution commits; unset: chain not configured. */
   CHAIN_RPC_URL: optionalUrl,
   CHAIN_ID: z.coerce.number().int().positive().default(31337),
+  /** A worker's lease on a job expires when not renewed by a heartbeat for this long. */
+  WORKER_LEASE_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
+  /** A failed attempt is retried after this many seconds, doubling per attempt (capped at 10 minutes). */
+  JOB_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
 });
 
 export type Env = z.infer<typeof schema>;

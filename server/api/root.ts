@@ -1,8 +1,10 @@
 // The app's tRPC router: one sub-router per product area.
 import { accountRouter } from "./routers/account";
 import { datanetsRouter } from "./routers/datanets";
+import { finetuneRouter } from "./routers/finetune";
 import { invitesRouter } from "./routers/invites";
 import { orgsRouter } from "./routers/orgs";
+import { workersRouter } from "./routers/workers";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -10,6 +12,8 @@ export const appRouter = router({
   orgs: orgsRouter,
   invites: invitesRouter,
   datanets: datanetsRouter,
+  finetune: finetuneRouter,
+  workers: workersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,7 +2,7 @@
 // lease expiry with requeue and backoff, completion (idempotent), failure, release, cancel.
 // Every time comes from the database's clock, so replicas with skewed clocks agree.
 import { and, asc, desc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
-import type { Db } from "@/server/db/connect";
+import type { Db, Tx } from "@/server/db/connect";
 import { jobEvents, jobs, type Job, type JobStatus } from "@/server/db/schema";
 import type { Capabilities, JobResult, MetricPoint, Progress } from "./protocol";
 
@@ -49,14 +49,13 @@ export interface EnqueueInput {
   status?: Extract<JobStatus, "validating" | "queued">;
 }
 
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 type Executor = Db | Tx;
 
 export async function addEvent(db: Executor, jobId: string, level: "info" | "warn" | "error", message: string) {
   await db.insert(jobEvents).values({ jobId, level, message });
 }
 
-export async function enqueueJob(db: Db, input: EnqueueInput): Promise<Job> {
+export async function enqueueJob(db: Db | Tx, input: EnqueueInput): Promise<Job> {
   return db.transaction(async (tx) => {
     const [job] = await tx
       .insert(jobs)

@@ -77,6 +77,8 @@ function damagingInput(path: string): Record<string, unknown> {
     "account.addEmailLogin": { email: "mallory@example.org", password: "correct-horse-42" },
     "account.changePassword": { currentPassword: "x", newPassword: "correct-horse-42" },
     "account.linkWallet": { message: "x", signature: "0x00" },
+    "workers.createToken": { orgSlug, name: "mallory's worker" },
+    "finetune.launch": { orgSlug, baseModel: "tiny-llama", datanetVersionIds: [crypto.randomUUID()], taskTemplate: "chat", modelName: "Pwned" },
   };
   return samples[path] ?? { orgSlug };
 }

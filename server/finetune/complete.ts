@@ -1,0 +1,34 @@
+// What a succeeded fine-tune leaves behind: the adapter's files (checked to be this job's and
+// present) and a new model version with its metrics and eval report.
+import type { Tx } from "@/server/db/connect";
+import { assignVersion, findRunByJob } from "@/server/db/queries/finetune";
+import type { Job } from "@/server/db/schema";
+import { jobBlobPrefix } from "@/server/jobs/payloads";
+import type { FinetuneResult } from "@/server/jobs/protocol";
+import type { BlobStore } from "@/server/storage/types";
+
+export const ADAPTER_FILES = ["adapter_config.json", "adapter_model.safetensors"] as const;
+
+/** Says what is wrong with the result's artifacts, or null. */
+export async function checkFineTuneArtifacts(store: BlobStore, jobId: string, result: FinetuneResult): Promise<string | null> {
+  for (const file of ADAPTER_FILES) {
+    if (!result.adapter.some((a) => a.name === file)) return `result.adapter must include ${file} (PEFT format).`;
+  }
+  for (const artifact of result.adapter) {
+    if (!artifact.key.startsWith(jobBlobPrefix(jobId))) return `result.adapter ${artifact.name}: key must come from upload-url for this job.`;
+    const info = await store.head(artifact.key);
+    if (!info) return `result.adapter ${artifact.name}: nothing was uploaded at ${artifact.key}; upload it before completing.`;
+    if (info.sizeBytes !== artifact.sizeBytes) return `result.adapter ${artifact.name}: ${info.sizeBytes} bytes were uploaded, the result says ${artifact.sizeBytes}.`;
+  }
+  return null;
+}
+
+export async function recordFineTuneResult(tx: Tx, job: Job, result: FinetuneResult) {
+  const run = await findRunByJob(tx, job.id);
+  if (!run) throw new Error(`job ${job.id} has no fine-tune row`);
+  await assignVersion(tx, run.id, run.modelId, {
+    adapter: result.adapter.filter((a) => (ADAPTER_FILES as readonly string[]).includes(a.name)),
+    metrics: result.metrics,
+    evalReport: result.evalReport,
+  });
+}

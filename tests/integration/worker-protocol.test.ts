@@ -1,0 +1,171 @@
+// The worker protocol's HTTP handlers with a fine-tune launched through tRPC: tokens,
+// register, lease with signed URLs, heartbeat, upload, complete → model version, playground.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "@/server/db/connect";
+import { createWorkerApi } from "@/server/jobs/worker-api";
+import type { FinetuneResult } from "@/server/jobs/protocol";
+import { handleBlobRequest } from "@/server/storage/http";
+import { callerFor, testBlobs } from "../helpers/context";
+import { chatRecord, publishedDatanet } from "../helpers/datanet-fixture";
+import { createTestDatabase, type TestDatabase } from "../helpers/db";
+import { expectTRPCError } from "../helpers/errors";
+import { addMemberVia, createOrgWithOwner, type TestOrg } from "../helpers/orgs";
+
+let database: TestDatabase;
+let db: Db;
+let org: TestOrg;
+let versionId: string;
+const api = createWorkerApi(() => ({ db, store: testBlobs, policy: { leaseSeconds: 60, retryBaseSeconds: 0, retryMaxSeconds: 0 } }));
+type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+
+async function call(handler: Handler, token: string | null, body: unknown, jobId?: string) {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await handler(new Request("http://test/api/worker/v1", { method: "POST", headers, body: JSON.stringify(body) }), {
+    params: Promise.resolve(jobId ? { jobId } : {}),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any -- protocol answers are checked field by field
+}
+
+const cpu = { device: "cpu", gpuName: null, gpuMemoryGb: 0, models: ["tiny-llama"], kinds: ["finetune", "generate"] };
+const progress = { step: 3, totalSteps: 6, epoch: 1, loss: 1.5, learningRate: 1e-4, tokensPerSecond: 900, etaSeconds: 4 };
+
+/** Uploads through the signed URL the server handed out, as the worker's HTTP PUT would. */
+async function putSigned(url: string, bytes: string) {
+  const { pathname, searchParams } = new URL(url);
+  const key = decodeURIComponent(pathname.replace(/^\/api\/blobs\//, ""));
+  const response = await handleBlobRequest(new Request(url, { method: "PUT", body: bytes }), { store: testBlobs, secret: "test-secret-for-signed-blob-urls", op: "put", key });
+  expect(response.status, `PUT ${key}?${searchParams}`).toBeLessThan(300);
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = database.db;
+  org = await createOrgWithOwner(db, "Herbalists");
+  const records = Array.from({ length: 12 }, (_, i) => chatRecord(`What helps with ailment ${i}?`, `Remedy number ${i}.`));
+  ({ version: { id: versionId } } = await publishedDatanet(db, org, "Remedies", records));
+});
+afterAll(() => database.close());
+
+async function tokenFor(o: TestOrg) {
+  return (await callerFor(db, o.owner.userId).workers.createToken({ orgSlug: o.slug, name: "gpu-box-1" })).token;
+}
+
+async function registered(token: string) {
+  const { status, json } = await call(api.register, token, { name: "gpu-box-1", version: "0.1.0", capabilities: cpu });
+  expect(status).toBe(200);
+  return json.workerId as string;
+}
+
+describe("worker tokens", () => {
+  it("are shown once, listed by prefix, refused when missing, unknown or revoked", async () => {
+    const owner = callerFor(db, org.owner.userId);
+    const created = await owner.workers.createToken({ orgSlug: org.slug, name: "laptop" });
+    expect(created.token).toMatch(/^trw_/);
+    const listed = await owner.workers.tokens({ orgSlug: org.slug });
+    expect(listed.find((t) => t.id === created.id)).toMatchObject({ prefix: created.token.slice(0, 10) });
+    expect(JSON.stringify(listed)).not.toContain(created.token);
+    expect((await call(api.register, null, {})).status).toBe(401);
+    expect((await call(api.register, "trw_nope", {})).json.error.code).toBe("unauthorized");
+    await registered(created.token);
+    await owner.workers.revokeToken({ orgSlug: org.slug, tokenId: created.id });
+    expect((await call(api.register, created.token, { name: "x", version: "1", capabilities: cpu })).status).toBe(401);
+    const member = await addMemberVia(db, org, "member");
+    await expectTRPCError(callerFor(db, member.userId).workers.createToken({ orgSlug: org.slug, name: "mine" }), "FORBIDDEN");
+  });
+
+  it("a bad message is answered 400 naming the field", async () => {
+    const token = await tokenFor(org);
+    const { status, json } = await call(api.register, token, { name: "w", version: "1", capabilities: { ...cpu, device: "tpu" } });
+    expect(status).toBe(400);
+    expect(json.error.message).toMatch(/capabilities\.device/);
+  });
+});
+
+describe("a fine-tune through the protocol", () => {
+  it("launch → lease with signed URLs → heartbeat → upload → complete makes version 1", async () => {
+    const owner = callerFor(db, org.owner.userId);
+    const plan = await owner.finetune.plan({ orgSlug: org.slug, baseModel: "tiny-llama", datanetVersionIds: [versionId], taskTemplate: "chat" });
+    expect(plan.estimate.summary).toMatch(/3 passes over your 10 training examples \(2 held out/);
+    expect(plan.available).toBe(false);
+    const launched = await owner.finetune.launch({ orgSlug: org.slug, baseModel: "tiny-llama", datanetVersionIds: [versionId], taskTemplate: "chat", modelName: "Remedy helper", hyperparameters: { epochs: 1 } });
+    expect(launched.modelSlug).toBe("remedy-helper");
+    expect(await owner.finetune.run({ orgSlug: org.slug, runId: launched.id })).toMatchObject({ status: "queued", hyperparameters: { epochs: 1, loraRank: 16 } });
+
+    const token = await tokenFor(org);
+    const workerId = await registered(token);
+    const leased = await call(api.lease, token, { workerId, waitSeconds: 0 });
+    const job = leased.json.job;
+    expect(job).toMatchObject({ kind: "finetune", attempt: 1, payload: { baseModel: "tiny-llama", taskTemplate: "chat", resume: null } });
+    expect(job.payload.datasets[0]).toMatchObject({ versionId, records: 12 });
+    expect(job.payload.datasets[0].url).toMatch(/\/api\/blobs\/.*sig=/);
+
+    const beat = await call(api.heartbeat, token, { leaseId: job.leaseId, progress, metrics: [{ step: 3, name: "train_loss", value: 1.5 }], checkpoint: null }, job.id);
+    expect(beat.json.cancel).toBe(false);
+    expect((await call(api.events, token, { leaseId: job.leaseId, events: [{ level: "warn", message: "2 examples were truncated to 1024 tokens." }] }, job.id)).status).toBe(200);
+    const outside = await call(api.heartbeat, token, { leaseId: job.leaseId, progress, metrics: [], checkpoint: { key: "datanets/other/file", step: 3 } }, job.id);
+    expect(outside.status).toBe(400);
+    expect((await call(api.heartbeat, token, { leaseId: crypto.randomUUID(), progress, metrics: [], checkpoint: null }, job.id)).json.error.code).toBe("lease_lost");
+
+    const adapter: FinetuneResult["adapter"] = [];
+    for (const [name, bytes] of [["adapter/adapter_config.json", '{"r":16}'], ["adapter/adapter_model.safetensors", "weights"]] as const) {
+      const upload = await call(api.uploadUrl, token, { leaseId: job.leaseId, name, contentType: null }, job.id);
+      expect(upload.json.key).toBe(`jobs/${job.id}/${name}`);
+      await putSigned(upload.json.url, bytes);
+      adapter.push({ name: name.split("/")[1]!, key: upload.json.key, sizeBytes: bytes.length });
+    }
+    const evalReport = { examples: 2, baseLoss: 3.2, tunedLoss: 1.1, basePerplexity: 24.5, tunedPerplexity: 3.0, samples: [] };
+    const metrics = { trainLoss: 1.2, steps: 2, epochs: 1, trainExamples: 10, trainTokens: 400, trainSeconds: 3.5, truncatedExamples: 0 };
+    const lying = await call(api.complete, token, { leaseId: job.leaseId, result: { kind: "finetune", adapter: adapter.map((a) => ({ ...a, sizeBytes: a.sizeBytes + 1 })), metrics, evalReport } }, job.id);
+    expect(lying.json.error.message).toMatch(/bytes were uploaded/);
+    const done = await call(api.complete, token, { leaseId: job.leaseId, result: { kind: "finetune", adapter, metrics, evalReport } }, job.id);
+    expect(done.json).toEqual({ status: "succeeded" });
+    expect((await call(api.complete, token, { leaseId: job.leaseId, result: { kind: "finetune", adapter, metrics, evalReport } }, job.id)).json).toEqual({ status: "succeeded" });
+
+    const model = await owner.finetune.model({ orgSlug: org.slug, modelSlug: "remedy-helper" });
+    expect(model.runs).toHaveLength(1);
+    expect(model.runs[0]).toMatchObject({ versionNumber: 1, status: "succeeded", evalReport, metrics });
+    const events = await owner.finetune.events({ orgSlug: org.slug, runId: launched.id });
+    expect(events.map((e) => e.message)).toEqual(expect.arrayContaining(["Inputs validated; queued for a worker.", "2 examples were truncated to 1024 tokens.", "Succeeded."]));
+
+    // The playground asks a worker for base and tuned answers to one prompt.
+    const { jobId } = await owner.finetune.ask({ orgSlug: org.slug, modelSlug: "remedy-helper", versionNumber: 1, messages: [{ role: "user", content: "What helps with ailment 3?" }] });
+    const generate = (await call(api.lease, token, { workerId, waitSeconds: 0 })).json.job;
+    expect(generate).toMatchObject({ id: jobId, kind: "generate" });
+    expect(generate.payload.variants.map((v: { name: string }) => v.name)).toEqual(["base", "tuned"]);
+    expect(generate.payload.variants[1].adapter.files.map((f: { name: string }) => f.name).sort()).toEqual(["adapter_config.json", "adapter_model.safetensors"]);
+    const outputs = [
+      { variant: "base", text: "I do not know.", promptTokens: 9, completionTokens: 4, seconds: 0.2 },
+      { variant: "tuned", text: "Remedy number 3.", promptTokens: 9, completionTokens: 4, seconds: 0.2 },
+    ];
+    expect((await call(api.complete, token, { leaseId: generate.leaseId, result: { kind: "finetune", adapter, metrics, evalReport } }, jobId)).status).toBe(400);
+    await call(api.complete, token, { leaseId: generate.leaseId, result: { kind: "generate", outputs } }, jobId);
+    expect(await owner.finetune.answer({ orgSlug: org.slug, jobId })).toMatchObject({ status: "succeeded", outputs });
+  });
+
+  it("another org's worker never sees the job, and cancel reaches the worker's heartbeat", async () => {
+    const owner = callerFor(db, org.owner.userId);
+    const launched = await owner.finetune.launch({ orgSlug: org.slug, baseModel: "tiny-llama", datanetVersionIds: [versionId], taskTemplate: "chat", modelSlug: "remedy-helper" });
+    const stranger = await createOrgWithOwner(db, "Strangers");
+    const strangerToken = await tokenFor(stranger);
+    expect((await call(api.lease, strangerToken, { workerId: await registered(strangerToken), waitSeconds: 0 })).json).toEqual({ job: null });
+    await expectTRPCError(callerFor(db, stranger.owner.userId).finetune.run({ orgSlug: stranger.slug, runId: launched.id }), "NOT_FOUND");
+
+    const token = await tokenFor(org);
+    const job = (await call(api.lease, token, { workerId: await registered(token), waitSeconds: 0 })).json.job;
+    await owner.finetune.cancel({ orgSlug: org.slug, runId: launched.id });
+    expect((await call(api.heartbeat, token, { leaseId: job.leaseId, progress, metrics: [], checkpoint: null }, job.id)).json.cancel).toBe(true);
+    await expectTRPCError(owner.finetune.cancel({ orgSlug: org.slug, runId: launched.id }), "BAD_REQUEST", /already cancelled/);
+    await owner.finetune.retry({ orgSlug: org.slug, runId: launched.id });
+    expect(await owner.finetune.run({ orgSlug: org.slug, runId: launched.id })).toMatchObject({ status: "queued" });
+  });
+
+  it("refuses launches it cannot run, saying why", async () => {
+    const owner = callerFor(db, org.owner.userId);
+    const base = { orgSlug: org.slug, datanetVersionIds: [versionId], taskTemplate: "chat" as const, modelName: "Other model" };
+    await expectTRPCError(owner.finetune.launch({ ...base, baseModel: "gpt-5" }), "BAD_REQUEST", /Unknown base model/);
+    await expectTRPCError(owner.finetune.launch({ ...base, baseModel: "tiny-llama", hyperparameters: { maxLength: 4096 } }), "BAD_REQUEST", /reads at most 512 tokens/);
+    await expectTRPCError(owner.finetune.launch({ ...base, baseModel: "tiny-llama", datanetVersionIds: [crypto.randomUUID()] }), "NOT_FOUND");
+    await expectTRPCError(owner.finetune.launch({ ...base, baseModel: "HuggingFaceTB/SmolLM2-135M-Instruct", modelSlug: "remedy-helper" }), "BAD_REQUEST", /same base model/);
+  });
+});
