@@ -43,6 +43,8 @@ const schema = z.object({
   /** EVM JSON-RPC endpoint for attribution commits; unset: chain not configured. */
   CHAIN_RPC_URL: optionalUrl,
   CHAIN_ID: z.coerce.number().int().positive().default(31337),
+  /** `npm run dev` starts a local worker (CPU, or the local GPU) with a platform token kept in DATA_DIR. */
+  LOCAL_WORKER: z.stringbool().default(true),
   /** A worker's lease on a job expires when not renewed by a heartbeat for this long. */
   WORKER_LEASE_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
   /** A failed attempt is retried after this many seconds, doubling per attempt (capped at 10 minutes). */

@@ -11,6 +11,7 @@ export async function publishedDatanet(db: Db, org: TestOrg, name: string, conte
   const draft = await owner.datanets.createDraft({ orgSlug: org.slug, name });
   await owner.datanets.saveDraft({ orgSlug: org.slug, datanetSlug: draft.slug, summary: "Fixture", recordFormat, license: "CC-BY-4.0", visibility: "private", contributionPolicy: "approval" });
   const datanet = await owner.datanets.activate({ orgSlug: org.slug, datanetSlug: draft.slug });
+  if (!datanet) throw new Error("the fixture Datanet was not activated");
   await db.insert(datanetRecords).values(
     contents.map((content, i) => {
       const text = JSON.stringify(content);

@@ -22,7 +22,7 @@ async function call(handler: Handler, token: string | null, body: unknown, jobId
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (token) headers.authorization = `Bearer ${token}`;
   const response = await handler(new Request("http://test/api/worker/v1", { method: "POST", headers, body: JSON.stringify(body) }), {
-    params: Promise.resolve(jobId ? { jobId } : {}),
+    params: Promise.resolve<Record<string, string>>(jobId ? { jobId } : {}),
   });
   return { status: response.status, json: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any -- protocol answers are checked field by field
 }
