@@ -5,6 +5,7 @@ import { sql } from "drizzle-orm";
 import { createPublicClient, http } from "viem";
 import { getDb } from "@/server/db/client";
 import { env } from "@/server/env";
+import { workerPoolStatus } from "@/server/jobs/workers";
 import { getBlobStore } from "@/server/storage/app-store";
 
 export type CheckResult = { status: "ok"; detail?: string } | { status: "degraded"; reason: string } | { status: "not configured"; detail: string };
@@ -44,7 +45,10 @@ async function checkChain(): Promise<CheckResult> {
 }
 
 async function checkWorkers(): Promise<CheckResult> {
-  return { status: "not configured", detail: "no GPU worker has registered yet" };
+  const { online, lastSeenAt } = await workerPoolStatus(getDb());
+  if (online > 0) return { status: "ok", detail: `${online} worker${online === 1 ? "" : "s"} online` };
+  if (!lastSeenAt) return { status: "not configured", detail: "no worker has registered yet: create a token on the Workers page and start tributary-worker" };
+  return { status: "degraded", reason: `no worker online; the last one was seen at ${lastSeenAt.toISOString()}` };
 }
 
 export async function healthReport() {

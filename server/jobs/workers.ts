@@ -119,3 +119,14 @@ export async function availableModels(db: Db, orgId: string): Promise<Set<string
     .where(and(servesOrg(orgId), isNull(workerTokens.revokedAt), gt(workers.lastSeenAt, sql`now() - make_interval(secs => ${ONLINE_SECONDS})`)));
   return new Set(rows.flatMap((r) => capabilitiesSchema.parse(r.capabilities).models));
 }
+
+/** For /api/health: workers online now across all orgs, and when any worker was last seen. */
+export async function workerPoolStatus(db: Db) {
+  const [row] = await db
+    .select({
+      online: sql<number>`count(*) filter (where ${workers.lastSeenAt} > now() - make_interval(secs => ${ONLINE_SECONDS}))::int`,
+      lastSeenAt: sql<string | null>`max(${workers.lastSeenAt})`,
+    })
+    .from(workers);
+  return { online: row?.online ?? 0, lastSeenAt: row?.lastSeenAt ? new Date(row.lastSeenAt) : null };
+}

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/server/db/connect";
 import { createWorkerApi } from "@/server/jobs/worker-api";
+import { workerPoolStatus } from "@/server/jobs/workers";
 import type { FinetuneResult } from "@/server/jobs/protocol";
 import { handleBlobRequest } from "@/server/storage/http";
 import { callerFor, testBlobs } from "../helpers/context";
@@ -67,7 +68,10 @@ describe("worker tokens", () => {
     expect(JSON.stringify(listed)).not.toContain(created.token);
     expect((await call(api.register, null, {})).status).toBe(401);
     expect((await call(api.register, "trw_nope", {})).json.error.code).toBe("unauthorized");
+    expect(await workerPoolStatus(db)).toMatchObject({ online: 0, lastSeenAt: null });
     await registered(created.token);
+    expect((await workerPoolStatus(db)).online).toBe(1);
+    expect(await owner.workers.list({ orgSlug: org.slug })).toEqual([expect.objectContaining({ name: "gpu-box-1", online: true, busy: false, capabilities: cpu })]);
     await owner.workers.revokeToken({ orgSlug: org.slug, tokenId: created.id });
     expect((await call(api.register, created.token, { name: "x", version: "1", capabilities: cpu })).status).toBe(401);
     const member = await addMemberVia(db, org, "member");
