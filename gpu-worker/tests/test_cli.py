@@ -95,25 +95,35 @@ def test_missing_token_names_flag_and_variable(capsys: pytest.CaptureFixture[str
     assert cli.TOKEN_ENV in err
 
 
-def test_environment_supplies_url_and_token() -> None:
-    result = run_cli(env={cli.URL_ENV: "http://localhost:3000", cli.TOKEN_ENV: SECRET})
-    assert result.returncode == cli.EXIT_AGENT_NOT_IMPLEMENTED
-    assert "arguments OK (server http://localhost:3000, token set)" in result.stderr
-    assert "fine-tune issue" in result.stderr
-    assert SECRET not in result.stdout + result.stderr
+def test_options_are_parsed(tmp_path) -> None:
+    args = cli.parse_args([
+        "--url", "https://tributary.example.com", "--token", SECRET, "--name", "gpu-1",
+        "--models", "Qwen/Qwen2.5-0.5B-Instruct,acme/x", "--model-dir", str(tmp_path),
+        "--work-dir", str(tmp_path / "w"), "--device", "cpu", "--once",
+    ])
+    assert (args.name, args.models, args.model_dir, args.device, args.once) == (
+        "gpu-1", ("Qwen/Qwen2.5-0.5B-Instruct", "acme/x"), tmp_path, "cpu", True
+    )
+
+
+def test_bad_models_and_model_dir_are_rejected(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["--url", "https://tributary.example.com", "--token", SECRET]
+    assert "--models: model id '../x' is not valid" in usage_error([*base, "--models", "../x"], capsys)
+    assert "is not a folder" in usage_error([*base, "--model-dir", str(tmp_path / "missing")], capsys)
 
 
 def test_parse_args_reads_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(cli.URL_ENV, "https://tributary.example.com")
     monkeypatch.setenv(cli.TOKEN_ENV, f" {SECRET}\n")
-    assert cli.parse_args([]) == cli.WorkerArgs(url="https://tributary.example.com", token=SECRET)
+    args = cli.parse_args([])
+    assert (args.url, args.token) == ("https://tributary.example.com", SECRET)
 
 
 def test_flags_override_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(cli.URL_ENV, "ftp://stale.example.com")
     monkeypatch.setenv(cli.TOKEN_ENV, "stale")
     args = cli.parse_args(["--url", "https://tributary.example.com", "--token", SECRET])
-    assert args == cli.WorkerArgs(url="https://tributary.example.com", token=SECRET)
+    assert (args.url, args.token) == ("https://tributary.example.com", SECRET)
 
 
 def test_bad_url_from_environment_names_the_variable(

@@ -1,26 +1,32 @@
-"""Command line entry point of the GPU worker (`tributary-worker`).
+"""Command line entry point of the GPU worker (`tributary-worker`, or `python -m tributary_worker`).
 
-It checks where the Tributary server is and which worker token to use; the agent loop
-(register, lease, train, serve) that runs afterwards arrives with the fine-tune issue.
+Checks the settings (server URL, worker token, models, device), then runs the agent loop until
+SIGTERM/SIGINT (or after one job with --once).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 from tributary_worker import __version__
+from tributary_worker.device import DeviceChoice
 
 URL_ENV = "TRIBUTARY_URL"
 TOKEN_ENV = "TRIBUTARY_WORKER_TOKEN"
 URL_EXAMPLE = "https://tributary.example.com"
 
-# Not 0: a supervisor or script must never mistake this stub for a worker that did its job.
-EXIT_AGENT_NOT_IMPLEMENTED = 2
+EXIT_UNAUTHORIZED = 3
+"""The server refused the token: restarting will not help until the token is fixed."""
+EXIT_REFUSED = 4
+"""The server refused a protocol call in a way the worker cannot recover from (e.g. a 400)."""
 
 
 @dataclass(frozen=True)
@@ -33,18 +39,32 @@ class WorkerArgs:
     token: str
     """Worker token issued by that server, sent with every worker protocol request."""
 
+    name: str = ""
+    """Worker name shown on the server (default: this machine's host name)."""
+
+    models: tuple[str, ...] = ()
+    """Hugging Face ids offered besides tiny-llama and mirrored models (loaded through the Hub)."""
+
+    model_dir: Path | None = None
+    """Mirror folder with models saved as `<dir>/<org>/<name>`."""
+
+    work_dir: Path | None = None
+    """Scratch folder for job files (default: <cache>/work)."""
+
+    device: DeviceChoice = "auto"
+    """auto (CUDA if present, else Apple MPS, else CPU), cpu or cuda."""
+
+    once: bool = False
+    """Exit after one job."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tributary-worker",
-        description="Tributary GPU worker: pulls fine-tune and serving work from a Tributary server.",
+        description="Tributary GPU worker: pulls fine-tune and generate jobs from a Tributary server.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument(
-        "--url",
-        metavar="URL",
-        help=f"base URL of the Tributary server, e.g. {URL_EXAMPLE} (default: ${URL_ENV})",
-    )
+    parser.add_argument("--url", metavar="URL", help=f"base URL of the Tributary server, e.g. {URL_EXAMPLE} (default: ${URL_ENV})")
     parser.add_argument(
         "--token",
         metavar="TOKEN",
@@ -53,6 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
             "variable, since command lines are visible to other users of the machine)"
         ),
     )
+    parser.add_argument("--name", metavar="NAME", help="worker name shown on the server (default: the host name)")
+    parser.add_argument(
+        "--models",
+        metavar="IDS",
+        help="comma-separated Hugging Face ids to offer besides tiny-llama and mirrored models, "
+        "e.g. Qwen/Qwen2.5-0.5B-Instruct (loaded from the Hub or its cache; HF_HUB_OFFLINE=1 keeps it offline)",
+    )
+    parser.add_argument("--model-dir", metavar="DIR", help="mirror folder holding saved models as DIR/<org>/<name>")
+    parser.add_argument("--work-dir", metavar="DIR", help="scratch folder for job files (default: <cache>/work)")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where to train (default: auto)")
+    parser.add_argument("--once", action="store_true", help="exit after one job")
     return parser
 
 
@@ -76,6 +107,8 @@ def parse_args(argv: Sequence[str] | None = None) -> WorkerArgs:
 
     Exits with status 2 and a message naming the argument (or variable) on bad input.
     """
+    from tributary_worker.models.resolver import ModelNotAvailable, parse_models_arg
+
     parser = build_parser()
     ns = parser.parse_args(argv)
 
@@ -103,18 +136,62 @@ def parse_args(argv: Sequence[str] | None = None) -> WorkerArgs:
     if not token.strip():
         parser.error(f"{token_source} is empty: set it to a worker token issued by your Tributary server")
 
-    return WorkerArgs(url=url, token=token.strip())
+    try:
+        models = parse_models_arg(ns.models)
+    except ModelNotAvailable as err:
+        parser.error(f"--models: {err}")
+    model_dir = Path(ns.model_dir) if ns.model_dir else None
+    if model_dir is not None and not model_dir.is_dir():
+        parser.error(f"--model-dir {ns.model_dir!r} is not a folder: give the folder holding <org>/<name> model folders")
+    name = (ns.name or socket.gethostname() or "worker").strip()[:100]
+
+    return WorkerArgs(
+        url=url, token=token.strip(), name=name, models=models, model_dir=model_dir,
+        work_dir=Path(ns.work_dir) if ns.work_dir else None, device=cast(DeviceChoice, ns.device), once=ns.once,
+    )
+
+
+def _quiet_libraries() -> None:
+    """Progress bars and advice from transformers/huggingface_hub would flood a worker's log."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
+    logging.set_verbosity_error()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    print(
-        f"tributary-worker {__version__}: arguments OK (server {args.url}, token set).\n"
-        "The agent loop (register, lease, train, serve) is not implemented yet: it arrives with "
-        f"the fine-tune issue. Exiting with code {EXIT_AGENT_NOT_IMPLEMENTED}.",
-        file=sys.stderr,
-    )
-    return EXIT_AGENT_NOT_IMPLEMENTED
+    _quiet_libraries()
+
+    from tributary_worker.agent import Agent, AgentSettings
+    from tributary_worker.cache import cache_root
+    from tributary_worker.device import DeviceError, pick_device
+    from tributary_worker.models.resolver import ModelResolver
+    from tributary_worker.protocol import Client, ProtocolError, Unauthorized
+
+    try:
+        device = pick_device(args.device)
+    except DeviceError as err:
+        print(f"tributary-worker: {err}", file=sys.stderr)
+        return 2
+    resolver = ModelResolver(cache_dir=cache_root(), model_dir=args.model_dir, extra_models=args.models)
+    settings = AgentSettings(name=args.name, work_dir=args.work_dir or cache_root() / "work", once=args.once)
+    agent = Agent(Client(args.url, args.token), resolver, device, settings)
+    agent.install_signal_handlers()
+    try:
+        return agent.run()
+    except Unauthorized as err:
+        print(
+            f"tributary-worker: {args.url} refused the worker token ({err.server_message}). Create a worker "
+            f"token on the server's Workers page and pass it with {TOKEN_ENV} or --token.",
+            file=sys.stderr,
+        )
+        return EXIT_UNAUTHORIZED
+    except ProtocolError as err:
+        print(f"tributary-worker: {args.url} refused a request: {err}. Check that server and worker versions match.", file=sys.stderr)
+        return EXIT_REFUSED
 
 
 if __name__ == "__main__":

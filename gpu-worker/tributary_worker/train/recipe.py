@@ -39,6 +39,10 @@ from tributary_worker.train.data import (
 from tributary_worker.train.evaluate import eval_report
 
 
+class TrainingDiverged(Exception):
+    """The loss stopped being a finite number; retrying with the same settings will not help."""
+
+
 @dataclass(frozen=True)
 class Progress:
     """What the worker reports after each optimizer step."""
@@ -207,6 +211,11 @@ class LoRAFinetuneRecipe:
             batch = {k: v.to(self.device.torch_device) for k, v in collate([self.train_rows[i] for i in indices], pad_id).items()}
             lr = self.scheduler.get_last_lr()[0]
             loss = self._step(batch)
+            if not math.isfinite(loss):
+                raise TrainingDiverged(
+                    f"the training loss became {loss} at step {self.state.step + 1}: lower learningRate "
+                    "(or raise warmupRatio) and start again"
+                )
             self.state.step += 1
             self.state.losses.append(loss)
             self.state.tokens += int(batch["attention_mask"].sum().item())

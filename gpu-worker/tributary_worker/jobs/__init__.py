@@ -1,0 +1,1 @@
+"""Running one leased job of each kind: fine-tune and generate."""
