@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -134,7 +134,7 @@ class FakeServer:
         if route == "heartbeat":
             if body["checkpoint"]:
                 job.checkpoint = body["checkpoint"]
-            expires = datetime.now(timezone.utc) + timedelta(seconds=self.lease_seconds)
+            expires = datetime.now(UTC) + timedelta(seconds=self.lease_seconds)
             return {"cancel": False, "leaseExpiresAt": expires.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
         if route == "events":
             return {"ok": True}

@@ -1,7 +1,8 @@
 """Where the worker keeps what it builds or downloads, shared with scripts/worker-venv.mjs.
 
 `${TRIBUTARY_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/tributary}`: the built tiny-llama lives in
-`models/` below it. Hugging Face downloads stay in the Hub's own cache (`HF_HOME`).
+`models/` below it, job scratch files in `work/` (unless --work-dir says otherwise) and the
+shared venvs in `worker-venv/`. Hugging Face downloads stay in the Hub's own cache (`HF_HOME`).
 """
 
 from __future__ import annotations

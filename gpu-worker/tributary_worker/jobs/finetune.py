@@ -140,7 +140,10 @@ def run_finetune(ctx: JobContext) -> Outcome:
             retrying(ctx, lambda: ctx.client.release(ctx.job, reason))
             return "released"
         result = recipe.finish()
-        adapter = [ctx.upload_file(result.adapter_dir / name, f"adapter/{name}", None) for name in ADAPTER_FILES]
+        adapter = [
+            retrying(ctx, lambda name=name: ctx.upload_file(result.adapter_dir / name, f"adapter/{name}", None))
+            for name in ADAPTER_FILES
+        ]
         tuned_loss = result.eval_report["tunedLoss"]
         if tuned_loss is not None:
             ctx.session.add_metrics([{"step": recipe.state.step, "name": "eval_loss", "value": tuned_loss}])
