@@ -120,3 +120,23 @@ def test_collate_pads_right_and_masks_padding() -> None:
     assert batch["input_ids"].tolist() == [[5, 6, 7], [8, 0, 0]]  # (B, T)
     assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
     assert batch["labels"].tolist() == [[IGNORE, 6, 7], [8, IGNORE, IGNORE]]
+
+
+def test_template_that_moves_the_system_prompt_trains_on_the_last_answer(tokenizer) -> None:
+    """Like Mistral's template: the system prompt goes into the last user turn."""
+    from transformers import AutoTokenizer
+
+    mistral_like = AutoTokenizer.from_pretrained(tokenizer.name_or_path)
+    mistral_like.chat_template = (
+        "{% set system = messages[0]['content'] if messages[0]['role'] == 'system' else '' %}"
+        "{% set turns = messages[1:] if system else messages %}"
+        "{% for m in turns %}{% if m['role'] == 'user' %}[INST] {% if loop.last or loop.revindex == 2 and not add_generation_prompt %}"
+        "{{ system }} {% endif %}{{ m['content'] }} [/INST]{% else %}{{ m['content'] }}<|end|>{% endif %}{% endfor %}"
+    )
+    record = Record("r", "chat", {"messages": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "One?"}, {"role": "assistant", "content": "1"},
+        {"role": "user", "content": "Two?"}, {"role": "assistant", "content": "2"},
+    ]})
+    example = tokenize_record(mistral_like, record)
+    assert labelled_text(mistral_like, example) == "2<|end|>"

@@ -106,26 +106,34 @@ def to_messages(record: Record) -> list[dict[str, str]]:
     raise ValueError("text records have no messages")
 
 
-def _answer_spans(tokenizer, messages: list[dict[str, str]]) -> tuple[str, list[tuple[int, int]]]:
-    """The rendered conversation and the character spans of each assistant turn in it.
+def _turn_span(tokenizer, messages: list[dict[str, str]], i: int, text: str) -> tuple[int, int] | None:
+    """Character span of assistant turn `i` in `text`, or None when the template does not render
+    the conversation up to that turn as a prefix of the whole."""
+    before = tokenizer.apply_chat_template(messages[:i], tokenize=False, add_generation_prompt=True) if i else ""
+    through = tokenizer.apply_chat_template(messages[: i + 1], tokenize=False)
+    if not text.startswith(through) or not through.startswith(before):
+        return None
+    return len(before), len(through)
 
-    Relies on the template rendering a prefix of the conversation as a prefix of the text, which
-    holds for the chat templates of the catalog's models; a template that breaks it is reported.
+
+def _answer_spans(tokenizer, messages: list[dict[str, str]]) -> tuple[str, list[tuple[int, int]]]:
+    """The rendered conversation and the character spans of its assistant turns.
+
+    Relies on the template rendering the beginning of a conversation as a prefix of the whole,
+    which holds for the catalog's models. Some templates break it for earlier turns (Mistral's
+    puts the system prompt into the last user turn): then only the final answer is trained on.
     """
     text = tokenizer.apply_chat_template(messages, tokenize=False)
-    spans: list[tuple[int, int]] = []
-    for i, message in enumerate(messages):
-        if message["role"] != "assistant":
-            continue
-        before = tokenizer.apply_chat_template(messages[:i], tokenize=False, add_generation_prompt=True) if i else ""
-        through = tokenizer.apply_chat_template(messages[: i + 1], tokenize=False)
-        if not text.startswith(through) or not through.startswith(before):
-            raise DataError(
-                "this model's chat template does not render a conversation's beginning as a prefix of "
-                "the whole; answer-only loss cannot be computed for it: use another base model"
-            )
-        spans.append((len(before), len(through)))
-    return text, spans
+    turns = [i for i, m in enumerate(messages) if m["role"] == "assistant"]
+    spans = [_turn_span(tokenizer, messages, i, text) for i in turns]
+    if all(span is not None for span in spans):
+        return text, [span for span in spans if span is not None]
+    if spans[-1] is None:
+        raise DataError(
+            "this model's chat template does not render a conversation's beginning as a prefix of "
+            "the whole, so the answer tokens cannot be found: use another base model"
+        )
+    return text, [spans[-1]]
 
 
 def tokenize_record(tokenizer, record: Record) -> Example:
