@@ -132,10 +132,12 @@ def test_cancel_stops_training_without_completing(resolver, tmp_path: Path) -> N
         server.hooks["heartbeat"] = lambda body: {"cancel": True, "leaseExpiresAt": expires()}
         started = time.monotonic()
         make_agent(server, resolver, tmp_path).run()
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 60
     assert server.violations == []
     assert server.bodies("complete") == [] and server.bodies("fail") == [] and server.bodies("release") == []
-    assert len(server.bodies("heartbeat")) == 1
+    # The first heartbeat (~1 s in) already said cancel: stopped long before step 1900.
+    beats = server.bodies("heartbeat")
+    assert len(beats) <= 3 and beats[-1]["progress"]["step"] < beats[-1]["progress"]["totalSteps"] == 1900
 
 
 def test_lost_lease_abandons_the_job(resolver, tmp_path: Path) -> None:
@@ -218,28 +220,34 @@ def worker_process(server: FakeServer, worker_cache: Path, tmp_path: Path, token
 
 
 def test_sigterm_checkpoints_releases_and_a_retry_resumes(resolver, worker_cache: Path, tmp_path: Path) -> None:
+    def slow_upload(body: dict[str, Any]) -> None:
+        time.sleep(0.25)  # a checkpoint after every step: this paces training, whatever the CPU
+
     with FakeServer() as server:
-        job = server.add_job("finetune", long_job(server, epochs=16))
+        # 11 training records, batch 1, 4 epochs: 44 steps.
+        job = server.add_job("finetune", finetune_payload(server, capital_chats(12), every=1, epochs=4, batchSize=1, evalFraction=0.05))
+        server.hooks["upload-url"] = slow_upload
         worker = worker_process(server, worker_cache, tmp_path)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while not any(b["progress"]["step"] > 0 for b in server.bodies("heartbeat")):
             assert worker.poll() is None and time.monotonic() < deadline, worker.communicate()[0]
             time.sleep(0.05)
         worker.send_signal(signal.SIGTERM)
-        output, _ = worker.communicate(timeout=60)
+        output, _ = worker.communicate(timeout=120)
         assert worker.returncode == 0, output
         (release,) = server.bodies("release")
         assert "worker shutting down at step" in release["reason"] and "checkpoint saved" in release["reason"]
         step = job.checkpoint["step"]
-        assert step > 0 and job.attempt == 2
+        assert 0 < step < 44 and job.attempt == 2
         with tarfile.open(fileobj=io.BytesIO(server.blobs[job.checkpoint["key"]])) as tar:
             assert {"adapter_model.safetensors", "trainer_state.pt"} <= set(tar.getnames())
 
+        del server.hooks["upload-url"]
         make_agent(server, resolver, tmp_path).run()
     assert server.violations == []
     events = [e["message"] for b in server.bodies("events") for e in b["events"]]
-    assert f"resumed from the checkpoint at step {step} of 608" in events
-    assert server.bodies("complete")[0]["result"]["metrics"]["steps"] == 608
+    assert f"resumed from the checkpoint at step {step} of 44" in events
+    assert server.bodies("complete")[0]["result"]["metrics"]["steps"] == 44
 
 
 def test_rejected_token_exits_with_a_clear_message(worker_cache: Path, tmp_path: Path) -> None:
