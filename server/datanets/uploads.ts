@@ -1,29 +1,27 @@
 // Contributions: a file's bytes stream to blob storage, its format is detected, every
 // row is validated into a report (file, line, field, fix), and then the valid rows are
-// imported as records with their contributor and content hash. A failed or cancelled
-// upload is deleted with its blobs: it leaves no records and no orphan files.
-import { randomBytes } from "node:crypto";
-import { PassThrough, type Readable } from "node:stream";
+// imported as records with their contributor and content hash. Validation and import run in
+// the background (./upload-runs.ts); these functions check who may start them and claim the
+// upload. A failed run leaves no records and no partial report; a cancelled upload is deleted
+// with its blobs.
+import { randomBytes, randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Db } from "@/server/db/connect";
 import { findDatanetById } from "@/server/db/queries/datanets";
 import { findMemberRole, findMembershipBySlug } from "@/server/db/queries/orgs";
 import { listRecords } from "@/server/db/queries/records";
-import { deleteUpload, existingHashes, findOwnUpload, insertRecords, insertUpload, listOpenUploads, updateUpload } from "@/server/db/queries/uploads";
+import { claimRun, deleteUpload, findOwnUpload, insertUpload, listOpenUploads } from "@/server/db/queries/uploads";
 import { findUserById } from "@/server/db/queries/users";
+import type { RecordStatus } from "@/server/db/schema";
 import { hasRole } from "@/server/orgs/roles";
 import type { BlobStore } from "@/server/storage/types";
 import { csvHeaders, csvParseOptionsSchema } from "./parse/csv";
-import { detectFileKind, parseUpload, type FileKind, type Issue, type UploadResult } from "./parse";
+import { detectFileKind, type FileKind } from "./parse";
 import { detectJsonlShape, jsonlShapes } from "./parse/jsonl";
 import { readLines } from "./parse/lines";
-
-/** Issues kept on the upload row for the UI; the report blob has all of them. */
-const ISSUES_SHOWN = 100;
-const HASH_BATCH = 5000;
-
-type Datanet = NonNullable<Awaited<ReturnType<typeof findDatanetById>>>;
+import { importRun, launchRun, stopRun, validationRun } from "./upload-runs";
 
 /** Who may contribute, from which org, and whether their records skip review. */
 async function contributionTarget(db: Db, userId: string, datanetId: string, fromOrgSlug: string | undefined) {
@@ -128,104 +126,54 @@ async function ownUpload(db: Db, userId: string, uploadId: string) {
   return { upload, datanet };
 }
 
-async function* parsed(store: BlobStore, upload: { blobKey: string; fileName: string; kind: string }, datanet: Datanet, options: ParseOptions) {
-  yield* parseUpload(await store.get(upload.blobKey), {
-    fileName: upload.fileName,
-    format: datanet.recordFormat,
-    kind: upload.kind as FileKind,
-    jsonlShape: options.jsonlShape,
-    csv: options.csv,
-  });
+export const validateInput = z.object({ uploadId: z.uuid(), options: parseOptionsSchema.default({}) });
+
+const runningMessages = {
+  validating: "This upload is being validated; wait for the check to finish, or cancel it.",
+  importing: "This upload is being imported; wait for the import to finish.",
+} as const;
+
+/** Refuses a second run while one is under way (a stale one may be run again): two would race on its rows and report. */
+function refuseIfRunning(upload: { status: string; interrupted: boolean }) {
+  if ((upload.status === "validating" || upload.status === "importing") && !upload.interrupted) {
+    throw new TRPCError({ code: "CONFLICT", message: runningMessages[upload.status] });
+  }
+}
+
+/** Moves the upload into a run of its own, or refuses when another request got there first. */
+async function claim(db: Db, userId: string, uploadId: string, from: ("uploaded" | "validated")[], running: keyof typeof runningMessages) {
+  const runId = randomUUID();
+  const claimed = await claimRun(db, { uploadId, contributorId: userId, from, running, runId });
+  if (!claimed) throw new TRPCError({ code: "CONFLICT", message: runningMessages[running] });
+  return { claimed, runId };
 }
 
 /**
- * Within-file duplicate detection keys on the first 16 bytes of the hash as a one-byte
- * string (~70 B per distinct row instead of ~300 B for the hex): a 1 GB file of small
- * records stays in the low hundreds of MiB. 128 bits make a false match negligible.
+ * Starts validation in the background and returns the upload as `validating`: the run parses
+ * the whole file, counts valid, invalid and duplicate rows and writes the full report
+ * (server/datanets/upload-runs.ts). An interrupted validation may be started again.
  */
-function seenKey(contentHash: string): string {
-  return Buffer.from(contentHash.slice(0, 32), "hex").toString("latin1");
-}
-
-/** Valid rows with their duplicates marked, in batches, so existing hashes are looked up in bulk. */
-async function* classified(db: Db, datanetId: string, rows: AsyncIterable<UploadResult>) {
-  const seen = new Map<string, number>();
-  let batch: Extract<UploadResult, { ok: true }>[] = [];
-  async function* flush() {
-    const existing = await existingHashes(db, datanetId, [...new Set(batch.map((r) => r.contentHash))]);
-    for (const row of batch) {
-      const earlierLine = seen.get(seenKey(row.contentHash));
-      const existingId = existing.get(row.contentHash);
-      if (existingId) yield { row, duplicate: `duplicate of record ${existingId}, already in this Datanet` };
-      else if (earlierLine !== undefined) yield { row, duplicate: `duplicate of line ${earlierLine} of this file` };
-      else {
-        seen.set(seenKey(row.contentHash), row.line);
-        yield { row, duplicate: null };
-      }
-    }
-    batch = [];
-  }
-  for await (const result of rows) {
-    if (!result.ok) {
-      yield { error: result };
-      continue;
-    }
-    batch.push(result);
-    if (batch.length >= HASH_BATCH) yield* flush();
-  }
-  yield* flush();
-}
-
-export const validateInput = z.object({ uploadId: z.uuid(), options: parseOptionsSchema.default({}) });
-
-/** Parses the whole file; counts valid, invalid and duplicate rows; writes the full report. */
 export async function validateUpload(db: Db, store: BlobStore, userId: string, input: z.infer<typeof validateInput>) {
   const { upload, datanet } = await ownUpload(db, userId, input.uploadId);
   if (upload.status === "imported") throw new TRPCError({ code: "BAD_REQUEST", message: "This upload was already imported." });
-  const reportKey = `${upload.blobKey}.report.jsonl`;
-  const report = new PassThrough();
-  const reportWritten = store.put(reportKey, report, { contentType: "application/x-ndjson" });
-  const shown: Issue[] = [];
-  const counts = { valid: 0, errors: 0, duplicates: 0 };
-  const record = (issue: Issue) => {
-    if (shown.length < ISSUES_SHOWN) shown.push(issue);
-    report.write(`${JSON.stringify(issue)}\n`);
-  };
-  try {
-    for await (const item of classified(db, datanet.id, parsed(store, upload, datanet, input.options))) {
-      if ("error" in item) {
-        counts.errors++;
-        item.error.errors.forEach(record);
-      } else if (item.duplicate) {
-        counts.duplicates++;
-        record({ line: item.row.line, field: "", message: item.duplicate, fix: "it is skipped; the first contributor keeps the credit" });
-      } else counts.valid++;
-    }
-    report.end();
-    await reportWritten;
-  } catch (error) {
-    report.destroy();
-    await reportWritten.catch(() => undefined);
-    await store.delete(reportKey);
-    throw error;
-  }
-  return updateUpload(db, upload.id, {
-    status: "validated",
-    parseOptions: input.options,
-    validRows: counts.valid,
-    errorRows: counts.errors,
-    duplicateRows: counts.duplicates,
-    reportBlobKey: reportKey,
-    issues: shown,
-  });
+  refuseIfRunning(upload);
+  if (upload.status === "importing") throw new TRPCError({ code: "BAD_REQUEST", message: "This upload's import was interrupted; retry the import or cancel the upload." });
+  const { claimed, runId } = await claim(db, userId, upload.id, ["uploaded", "validated"], "validating");
+  launchRun(upload.id, (controller) => validationRun({ db, store, upload, datanet, runId }, input.options, controller));
+  return claimed;
 }
 
 export const importInput = z.object({ uploadId: z.uuid(), skipInvalid: z.boolean().default(false) });
 
-/** Creates the records in one transaction: all valid rows go in, or none do. */
+/**
+ * Starts the import in the background and returns the upload as `importing`, with the review
+ * status its records will get. The run creates the records in one transaction: all valid rows
+ * go in, or none do. An interrupted import may be started again.
+ */
 export async function importUpload(db: Db, store: BlobStore, userId: string, input: z.infer<typeof importInput>) {
   const { upload, datanet } = await ownUpload(db, userId, input.uploadId);
-  if (upload.status !== "validated") {
+  refuseIfRunning(upload);
+  if (upload.status !== "validated" && upload.status !== "importing") {
     throw new TRPCError({ code: "BAD_REQUEST", message: upload.status === "imported" ? "This upload was already imported." : "Validate the upload before importing it." });
   }
   if (upload.errorRows > 0 && !input.skipInvalid) {
@@ -237,48 +185,40 @@ export async function importUpload(db: Db, store: BlobStore, userId: string, inp
   const { autoAccept } = await contributionTarget(db, userId, datanet.id, undefined);
   const contributor = await findUserById(db, userId);
   const options = parseOptionsSchema.parse(upload.parseOptions ?? {});
-  const imported = await db.transaction(async (tx) => {
-    let count = 0;
-    let pending: Parameters<typeof insertRecords>[1] = [];
-    for await (const item of classified(tx, datanet.id, parsed(store, upload, datanet, options))) {
-      if ("error" in item || item.duplicate) continue;
-      const { row } = item;
-      pending.push({
-        datanetId: datanet.id,
-        uploadId: upload.id,
-        contributorId: userId,
-        contributorWallet: contributor?.walletAddress ?? null,
-        contributorOrgId: upload.contributorOrgId,
-        contentHash: row.contentHash,
-        content: row.content,
-        sizeBytes: row.sizeBytes,
-        tokens: row.tokens,
-        sourceFile: upload.fileName,
-        sourceLine: row.line,
-        status: autoAccept ? "accepted" : "pending",
-      });
-      if (pending.length >= HASH_BATCH) {
-        count += await insertRecords(tx, pending);
-        pending = [];
-      }
-    }
-    count += await insertRecords(tx, pending);
-    await updateUpload(tx, upload.id, { status: "imported", validRows: count });
-    return count;
-  });
-  return { imported, status: autoAccept ? "accepted" : "pending" };
+  const status: RecordStatus = autoAccept ? "accepted" : "pending";
+  const stamp = {
+    datanetId: datanet.id,
+    contributorId: userId,
+    contributorWallet: contributor?.walletAddress ?? null,
+    contributorOrgId: upload.contributorOrgId,
+    sourceFile: upload.fileName,
+    status,
+  } as const;
+  const { claimed, runId } = await claim(db, userId, upload.id, ["validated"], "importing");
+  launchRun(upload.id, (controller) => importRun({ db, store, upload, datanet, runId }, options, stamp, controller));
+  return { upload: claimed, status };
 }
 
 export const uploadIdInput = z.object({ uploadId: z.uuid() });
 
-/** Deletes an upload that was not imported, with its file and report. */
+/** The upload as its contributor sees it, polled while a run is under way. */
+export async function getUpload(db: Db, userId: string, input: z.infer<typeof uploadIdInput>) {
+  return (await ownUpload(db, userId, input.uploadId)).upload;
+}
+
+/** Deletes an upload that was not imported, with its file and reports; a run under way here is stopped first. */
 export async function cancelUpload(db: Db, store: BlobStore, userId: string, input: z.infer<typeof uploadIdInput>) {
-  const { upload } = await ownUpload(db, userId, input.uploadId);
+  let { upload } = await ownUpload(db, userId, input.uploadId);
+  if (upload.status === "validating" || upload.status === "importing") {
+    await stopRun(upload.id);
+    // The import may have committed before the stop reached it.
+    ({ upload } = await ownUpload(db, userId, input.uploadId));
+  }
   if (upload.status === "imported") {
     throw new TRPCError({ code: "BAD_REQUEST", message: "This upload was imported; its records stay. Ask a curator to reject them instead." });
   }
-  await store.delete(upload.blobKey);
-  if (upload.reportBlobKey) await store.delete(upload.reportBlobKey);
+  // A run on another server loses the row (and its staged rows, by cascade) and stops itself.
+  await store.deletePrefix(upload.blobKey);
   await deleteUpload(db, upload.id);
 }
 

@@ -4,7 +4,7 @@
 // a version, and the Datanet shows up in the public directory for signed-out visitors.
 // Setup goes through the API: the wizard and the uploader have their own tests.
 import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from "@playwright/test";
-import { newAccount, orgSlugOf, screenshot, signUp, trpcMutation, watchServerErrors } from "./helpers";
+import { newAccount, orgSlugOf, screenshot, signUp, trpcMutation, waitForUploadRun, watchServerErrors } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
@@ -46,14 +46,18 @@ async function call<T>(page: Page, procedure: string, input: unknown): Promise<T
   return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
 }
 
-/** Uploads a JSONL file as the page's user, then validates and imports it. */
+/** Uploads a JSONL file as the page's user, then validates and imports it, waiting for each run to end. */
 async function contribute(page: Page, fileName: string, lines: string[], fromOrgSlug?: string) {
   const query = new URLSearchParams({ fileName, ...(fromOrgSlug ? { orgSlug: fromOrgSlug } : {}) });
   const response = await page.request.post(`/api/datanets/${datanetId}/uploads?${query}`, { data: Buffer.from(lines.join("\n")) });
   expect(response.status(), await response.text()).toBe(201);
   const { upload } = (await response.json()) as { upload: { id: string } };
   await call(page, "datanets.validateUpload", { uploadId: upload.id });
-  return call<{ imported: number; status: string }>(page, "datanets.importUpload", { uploadId: upload.id });
+  expect(await waitForUploadRun(page, upload.id)).toMatchObject({ status: "validated" });
+  const { status } = await call<{ status: string }>(page, "datanets.importUpload", { uploadId: upload.id });
+  const imported = await waitForUploadRun(page, upload.id);
+  expect(imported).toMatchObject({ status: "imported" });
+  return { imported: imported.validRows, status };
 }
 
 /** The value of one stat card in the Datanet header. */

@@ -77,6 +77,26 @@ export function trpcMutation(page: Page, procedure: string, input: unknown): Pro
   return page.request.post(`/api/trpc/${procedure}`, { data: { json: input } });
 }
 
+/** One tRPC query as the browser's signed-in user; returns its (superjson) result. */
+export async function trpcQuery<T>(page: Page, procedure: string, input: unknown): Promise<T> {
+  const response = await page.request.get(`/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`);
+  expect(response.ok(), `${procedure} answered ${response.status()}: ${await response.text()}`).toBe(true);
+  return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
+}
+
+/** Polls an upload until its background validation or import has ended; returns the upload. */
+export async function waitForUploadRun(page: Page, uploadId: string) {
+  type Upload = { status: string; validRows: number; error: string | null };
+  let upload: Upload | undefined;
+  await expect
+    .poll(async () => {
+      upload = await trpcQuery<Upload>(page, "datanets.upload", { uploadId });
+      return upload.status;
+    }, { intervals: [100, 250, 500] })
+    .not.toMatch(/^(validating|importing)$/);
+  return upload!;
+}
+
 /** The tRPC error code (FORBIDDEN, NOT_FOUND, …) in a superjson error response, or null. */
 export async function trpcErrorCode(response: APIResponse): Promise<string | null> {
   const body = (await response.json()) as { error?: { json?: { data?: { code?: string } } } };

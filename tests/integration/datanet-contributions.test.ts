@@ -9,6 +9,7 @@ import { callerFor, createUser, testBlobs, type TestUser } from "../helpers/cont
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { expectTRPCError } from "../helpers/errors";
 import { addMemberVia, createOrgWithOwner, type TestOrg } from "../helpers/orgs";
+import { waitForUpload } from "../helpers/uploads";
 
 let database: TestDatabase;
 let org: TestOrg;
@@ -19,6 +20,23 @@ const chat = (q: string, a: string) => JSON.stringify({ messages: [{ role: "user
 
 async function upload(user: TestUser, fileName: string, text: string, fromOrgSlug?: string) {
   return receiveUpload(database.db, testBlobs, user.userId, { datanetId, fromOrgSlug, fileName, body: Readable.from([Buffer.from(text)]) });
+}
+
+type Caller = ReturnType<typeof callerFor>;
+
+/** Validates in the background and waits for the run to end. */
+async function validate(caller: Caller, input: Parameters<Caller["datanets"]["validateUpload"]>[0]) {
+  expect(await caller.datanets.validateUpload(input)).toMatchObject({ status: "validating" });
+  return waitForUpload(caller, input.uploadId);
+}
+
+/** Imports in the background and waits for the run to end; answers what the uploader shows. */
+async function importRows(caller: Caller, input: Parameters<Caller["datanets"]["importUpload"]>[0]) {
+  const started = await caller.datanets.importUpload(input);
+  expect(started.upload.status).toBe("importing");
+  const done = await waitForUpload(caller, input.uploadId);
+  expect(done).toMatchObject({ status: "imported", error: null });
+  return { imported: done.validRows, status: started.status };
 }
 
 beforeAll(async () => {
@@ -45,14 +63,14 @@ describe("uploads", () => {
     const received = await upload(org.owner, "first.jsonl", file);
     expect(received).toMatchObject({ kind: "jsonl", status: "uploaded", detected: { jsonl: { shape: "openai-chat" } } });
 
-    const validated = await owner.datanets.validateUpload({ uploadId: received.id, options: { jsonlShape: "openai-chat" } });
+    const validated = await validate(owner, { uploadId: received.id, options: { jsonlShape: "openai-chat" } });
     expect(validated).toMatchObject({ status: "validated", validRows: 3, errorRows: 1, duplicateRows: 1 });
-    const issues = validated!.issues as { line: number; field: string; message: string }[];
+    const issues = validated.issues as { line: number; field: string; message: string }[];
     expect(issues.find((i) => i.line === 3)).toMatchObject({ field: "messages[1].role" });
     expect(issues.find((i) => i.line === 4)?.message).toMatch(/duplicate of line 1/);
 
     await expectTRPCError(owner.datanets.importUpload({ uploadId: received.id }), "BAD_REQUEST", /1 row\(s\) have errors/);
-    const imported = await owner.datanets.importUpload({ uploadId: received.id, skipInvalid: true });
+    const imported = await importRows(owner, { uploadId: received.id, skipInvalid: true });
     expect(imported).toEqual({ imported: 3, status: "accepted" });
 
     const { rows } = await owner.datanets.records({ orgSlug: org.slug, datanetSlug: slug });
@@ -65,10 +83,10 @@ describe("uploads", () => {
     const outsider = await createUser(database.db);
     const received = await upload(outsider, "mine.jsonl", [chat("What is a fever?", "A body temperature above 38 °C."), chat("What is a sprain?", "A stretched or torn ligament.")].join("\n"), outsider.personalOrgSlug);
     const caller = callerFor(database.db, outsider.userId);
-    const validated = await caller.datanets.validateUpload({ uploadId: received.id });
+    const validated = await validate(caller, { uploadId: received.id });
     expect(validated).toMatchObject({ validRows: 1, duplicateRows: 1, errorRows: 0 });
-    expect((validated!.issues as { message: string }[])[0]?.message).toMatch(/duplicate of record [0-9a-f-]{36}, already in this Datanet/);
-    expect(await caller.datanets.importUpload({ uploadId: received.id })).toEqual({ imported: 1, status: "pending" });
+    expect((validated.issues as { message: string }[])[0]?.message).toMatch(/duplicate of record [0-9a-f-]{36}, already in this Datanet/);
+    expect(await importRows(caller, { uploadId: received.id })).toEqual({ imported: 1, status: "pending" });
 
     const owner = callerFor(database.db, org.owner.userId);
     const pending = await owner.datanets.records({ orgSlug: org.slug, datanetSlug: slug, status: "pending" });
@@ -86,7 +104,7 @@ describe("uploads", () => {
   it("cancelling leaves no upload row, file or report behind", async () => {
     const caller = callerFor(database.db, org.owner.userId);
     const received = await upload(org.owner, "oops.jsonl", chat("Q?", "A."));
-    await caller.datanets.validateUpload({ uploadId: received.id });
+    await validate(caller, { uploadId: received.id });
     expect(await testBlobs.list(received.blobKey)).toHaveLength(2);
     await caller.datanets.cancelUpload({ uploadId: received.id });
     expect(await testBlobs.list(received.blobKey)).toEqual([]);
@@ -99,6 +117,7 @@ describe("uploads", () => {
     await expectTRPCError(stranger.datanets.validateUpload({ uploadId: received.id }), "NOT_FOUND");
     await expectTRPCError(stranger.datanets.importUpload({ uploadId: received.id, skipInvalid: true }), "NOT_FOUND");
     await expectTRPCError(stranger.datanets.uploadReportUrl({ uploadId: received.id }), "NOT_FOUND");
+    await expectTRPCError(stranger.datanets.upload({ uploadId: received.id }), "NOT_FOUND");
     await expectTRPCError(stranger.datanets.cancelUpload({ uploadId: received.id }), "NOT_FOUND");
     expect(await testBlobs.list(received.blobKey)).toEqual([received.blobKey]);
     await callerFor(database.db, org.owner.userId).datanets.cancelUpload({ uploadId: received.id });

@@ -8,8 +8,9 @@ import { serverErrors } from "@/components/forms/errors";
 import { FormAlert } from "@/components/forms/form-alert";
 import { useTRPC } from "@/components/trpc/client";
 import { Button, Spinner, cn, useToast } from "@/components/ui";
+import { ProgressBar } from "./progress-bar";
 import { sendFile } from "./send-file";
-import { formatBytes, plural, uploadSchema, type ImportResult, type RecordFormat } from "./types";
+import { formatBytes, plural, type ImportResult, type RecordFormat } from "./types";
 import { UploadReview } from "./upload-review";
 
 export const ACCEPTED_EXTENSIONS = ".jsonl,.csv,.txt,.md,.pdf";
@@ -47,10 +48,7 @@ export function DatanetUploader({ datanetId, orgSlug, recordFormat, beforeUpload
   const aborts = useRef(new Map<number, () => void>());
   const nextKey = useRef(0);
 
-  const uploads = (open.data ?? []).flatMap((row) => {
-    const parsed = uploadSchema.safeParse(row);
-    return parsed.success ? [parsed.data] : [];
-  });
+  const uploads = open.data ?? [];
 
   const patch = (key: number, change: Partial<Sending>) => setSending((rows) => rows.map((r) => (r.key === key ? { ...r, ...change } : r)));
   const drop = (key: number) => setSending((rows) => rows.filter((r) => r.key !== key));
@@ -92,7 +90,7 @@ export function DatanetUploader({ datanetId, orgSlug, recordFormat, beforeUpload
 
   function onImportedFile(fileName: string, result: ImportResult) {
     setImported((rows) => [...rows, { key: nextKey.current++, fileName, ...result }]);
-    const title = result.status === "accepted" ? `${plural(result.imported, "record")} added and accepted` : `${plural(result.imported, "record")} added, awaiting review`;
+    const title = `${plural(result.imported, "record")} added${result.status === "accepted" ? " and accepted" : result.status === "pending" ? ", awaiting review" : ""}`;
     toast({ title, description: fileName, variant: "success" });
     onImported?.(result);
   }
@@ -162,7 +160,7 @@ export function DatanetUploader({ datanetId, orgSlug, recordFormat, beforeUpload
               {row.failure ? (
                 <p role="alert" className="mt-2 text-sm text-danger-700">{row.failure}</p>
               ) : (
-                <ProgressBar fraction={row.progress} label={`Sending ${row.fileName}`} />
+                <ProgressBar fraction={row.progress} label={`Sending ${row.fileName}`} figure={row.progress < 1 ? undefined : "Storing…"} />
               )}
             </li>
           ))}
@@ -174,7 +172,8 @@ export function DatanetUploader({ datanetId, orgSlug, recordFormat, beforeUpload
           {imported.map((row) => (
             <li key={row.key} className="rounded-card border border-success-200 bg-success-50 px-4 py-3 text-sm text-success-800">
               <strong className="font-medium">{row.fileName}</strong>:{" "}
-              {row.status === "accepted" ? `${plural(row.imported, "record")} added and accepted.` : `${plural(row.imported, "record")} added, awaiting review by the Datanet's curators.`}
+              {plural(row.imported, "record")} added
+              {row.status === "accepted" ? " and accepted." : row.status === "pending" ? ", awaiting review by the Datanet's curators." : "."}
             </li>
           ))}
         </ul>
@@ -194,18 +193,6 @@ export function DatanetUploader({ datanetId, orgSlug, recordFormat, beforeUpload
           </ul>
         </section>
       )}
-    </div>
-  );
-}
-
-function ProgressBar({ fraction, label }: { fraction: number; label: string }) {
-  const percent = Math.round(fraction * 100);
-  return (
-    <div className="mt-2 flex items-center gap-3">
-      <div role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} className="h-2 flex-1 overflow-hidden rounded-full bg-gray-200">
-        <div className="h-full rounded-full bg-brand-600 transition-[width]" style={{ width: `${percent}%` }} />
-      </div>
-      <span className="w-20 text-right text-xs text-gray-600 tabular-nums">{percent < 100 ? `${percent}%` : "Checking…"}</span>
     </div>
   );
 }

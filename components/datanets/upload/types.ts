@@ -1,5 +1,6 @@
-// What the uploader knows about an upload. The upload endpoint answers plain JSON and the row's
-// `detected`, `parseOptions` and `issues` columns are jsonb, so rows are read through zod here.
+// What the uploader knows about an upload. The upload endpoint answers plain JSON (dates as
+// strings) and the row's `detected`, `parseOptions` and `issues` columns are jsonb, so rows are
+// read through zod here.
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { z } from "zod";
 import type { AppRouter } from "@/server/api/root";
@@ -11,7 +12,9 @@ export type ParseOptions = NonNullable<Inputs["validateUpload"]["options"]>;
 export type JsonlShape = NonNullable<ParseOptions["jsonlShape"]>;
 export type CsvMapping = NonNullable<ParseOptions["csv"]>;
 export type RecordFormat = Outputs["get"]["recordFormat"];
-export type ImportResult = Outputs["importUpload"];
+export type UploadRow = Outputs["upload"];
+/** What an import added; `status` is null when the page that started it was left meanwhile. */
+export type ImportResult = { imported: number; status: Outputs["importUpload"]["status"] | null };
 
 export const shapeLabels = {
   "openai-chat": 'OpenAI chat: {"messages": [{"role", "content"}]}',
@@ -31,7 +34,7 @@ export const uploadSchema = z.object({
   /** jsonl | csv | txt | md | pdf */
   kind: z.string(),
   sizeBytes: z.number(),
-  status: z.enum(["uploaded", "validated", "imported"]),
+  status: z.enum(["uploaded", "validating", "validated", "importing", "imported"]),
   detected: z.object({
     jsonl: z.object({ shape: z.enum(shapes).nullable(), reason: z.string().optional() }).optional(),
     csvHeaders: z.array(z.string()).optional(),
@@ -46,7 +49,17 @@ export const uploadSchema = z.object({
   errorRows: z.number(),
   duplicateRows: z.number(),
   issues: z.array(issueSchema),
+  /** Why the last validation or import failed; the upload went back to where it was. */
+  error: z.string().nullable(),
+  runStartedAt: z.coerce.date().nullable(),
+  processedBytes: z.number(),
+  processedRows: z.number(),
+  progressAt: z.coerce.date().nullable(),
+  /** A run without a heartbeat for a minute: its server stopped. */
+  interrupted: z.boolean(),
 });
+
+export const isRunning = (upload: Pick<Upload, "status">) => upload.status === "validating" || upload.status === "importing";
 
 export type Upload = z.infer<typeof uploadSchema>;
 export type UploadIssue = z.infer<typeof issueSchema>;

@@ -1,6 +1,7 @@
 "use client";
 // One received upload: confirm how to read it (JSONL shape or CSV columns), validate it, read
-// the report, then import the valid rows explicitly or cancel and fix the file.
+// the report, then import the valid rows explicitly or cancel and fix the file. Validation and
+// import run on the server in the background; their progress shows here as they go.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { serverErrors } from "@/components/forms/errors";
@@ -9,10 +10,13 @@ import { useTRPC } from "@/components/trpc/client";
 import { Badge, Button, Select, cn } from "@/components/ui";
 import { IssuesTable } from "./issues-table";
 import { formatFields, guessMapping, missingFields, parseOptions, sameOptions, type Mapping } from "./parse-options";
-import { formatBytes, isJsonlShape, plural, shapeLabels, type ImportResult, type JsonlShape, type RecordFormat, type Upload } from "./types";
+import { RunProgress } from "./run-progress";
+import { formatBytes, isJsonlShape, isRunning, plural, shapeLabels, type ImportResult, type JsonlShape, type RecordFormat, type Upload, type UploadRow } from "./types";
+import { useUploadRun } from "./use-upload-run";
 
 type Props = {
-  upload: Upload;
+  /** The upload as the list of open uploads has it. */
+  upload: UploadRow;
   datanetId: string;
   recordFormat: RecordFormat;
   onImported: (fileName: string, result: ImportResult) => void;
@@ -26,7 +30,15 @@ const textKinds: Record<string, string> = {
   pdf: "The text of each page becomes text records; scanned pages without a text layer have none.",
 };
 
-export function UploadReview({ upload, datanetId, recordFormat, onImported }: Props) {
+export function UploadReview({ upload: listed, datanetId, recordFormat, onImported }: Props) {
+  const run = useUploadRun(listed, { datanetId, onImported });
+  if (!run.upload) return null;
+  return <UploadCard upload={run.upload} datanetId={datanetId} recordFormat={recordFormat} started={run.started} />;
+}
+
+type CardProps = Pick<Props, "datanetId" | "recordFormat"> & { upload: Upload; started: ReturnType<typeof useUploadRun>["started"] };
+
+function UploadCard({ upload, datanetId, recordFormat, started }: CardProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [shape, setShape] = useState<JsonlShape | "">(upload.parseOptions?.jsonlShape ?? upload.detected.jsonl?.shape ?? "");
@@ -40,7 +52,8 @@ export function UploadReview({ upload, datanetId, recordFormat, onImported }: Pr
   const report = useMutation(trpc.datanets.uploadReportUrl.mutationOptions());
 
   const options = parseOptions(upload.kind, recordFormat, shape, mapping);
-  const validated = upload.status === "validated" && sameOptions(options, upload.parseOptions);
+  const running = isRunning(upload);
+  const checked = (upload.status === "validated" || upload.status === "importing") && sameOptions(options, upload.parseOptions);
   const missing = upload.kind === "csv" ? missingFields(recordFormat, mapping) : upload.kind === "jsonl" && !shape ? ["the shape of the lines"] : [];
   const busy = validate.isPending || importRows.isPending || cancel.isPending;
 
@@ -54,17 +67,12 @@ export function UploadReview({ upload, datanetId, recordFormat, onImported }: Pr
   }
   const refreshOpen = () => queryClient.invalidateQueries({ queryKey: trpc.datanets.openUploads.queryKey({ datanetId }) });
 
-  const onValidate = () =>
-    run(async () => {
-      await validate.mutateAsync({ uploadId: upload.id, options });
-      await refreshOpen();
-    });
+  // Both answer at once with the upload as the run started it; the run's end shows by polling.
+  const onValidate = () => run(async () => started(await validate.mutateAsync({ uploadId: upload.id, options })));
   const onImport = () =>
     run(async () => {
       const result = await importRows.mutateAsync({ uploadId: upload.id, skipInvalid: upload.errorRows > 0 });
-      onImported(upload.fileName, result);
-      // Every Datanet query: counts, records and this list of open uploads change.
-      await queryClient.invalidateQueries({ queryKey: trpc.datanets.pathKey() });
+      started(result.upload, result.status);
     });
   const onCancel = () =>
     run(async () => {
@@ -86,9 +94,7 @@ export function UploadReview({ upload, datanetId, recordFormat, onImported }: Pr
         <span className="min-w-0 truncate font-medium text-gray-900">{upload.fileName}</span>
         <Badge>{kindLabels[upload.kind] ?? upload.kind}</Badge>
         <span className="text-sm text-gray-600">{formatBytes(upload.sizeBytes)}</span>
-        <Badge variant={validated ? "success" : "warning"} className="ml-auto">
-          {validated ? "Checked" : "Not checked yet"}
-        </Badge>
+        <StatusBadge upload={upload} checked={checked} />
       </div>
       <div className="space-y-4 px-4 py-4">
         {upload.kind === "jsonl" && (
@@ -142,15 +148,26 @@ export function UploadReview({ upload, datanetId, recordFormat, onImported }: Pr
         )}
         {textKinds[upload.kind] && <p className="text-sm text-gray-700">{textKinds[upload.kind]}</p>}
 
-        {validated && <ValidationCounts upload={upload} />}
-        {validated && <IssuesTable upload={upload} />}
-        {upload.status === "validated" && !validated && (
+        {checked && <ValidationCounts upload={upload} />}
+        {checked && <IssuesTable upload={upload} />}
+        {upload.status === "validated" && !checked && (
           <p className="text-sm text-warning-800">You changed how the file is read since it was checked. Validate it again before importing.</p>
         )}
+        {running && <RunProgress upload={upload} />}
+        {!running && <FormAlert message={upload.error} />}
         <FormAlert message={error} />
       </div>
       <div className="flex flex-wrap items-center gap-2 rounded-b-card border-t border-gray-200 bg-gray-50 px-4 py-3">
-        {validated ? (
+        {running ? (
+          <>
+            {upload.interrupted && (
+              <Button onClick={upload.status === "validating" ? onValidate : onImport} loading={validate.isPending || importRows.isPending} disabled={busy}>
+                {upload.status === "validating" ? "Retry the check" : "Retry the import"}
+              </Button>
+            )}
+            <Button variant="secondary" onClick={onCancel} loading={cancel.isPending} disabled={busy}>Cancel upload</Button>
+          </>
+        ) : checked ? (
           <>
             <Button onClick={onImport} loading={importRows.isPending} disabled={busy || upload.validRows === 0}>
               {upload.errorRows > 0
@@ -173,6 +190,23 @@ export function UploadReview({ upload, datanetId, recordFormat, onImported }: Pr
         )}
       </div>
     </li>
+  );
+}
+
+function StatusBadge({ upload, checked }: { upload: Upload; checked: boolean }) {
+  const [variant, label] = upload.interrupted
+    ? (["danger", "Stopped"] as const)
+    : upload.status === "validating"
+      ? (["brand", "Checking…"] as const)
+      : upload.status === "importing"
+        ? (["brand", "Importing…"] as const)
+        : checked
+          ? (["success", "Checked"] as const)
+          : (["warning", "Not checked yet"] as const);
+  return (
+    <Badge variant={variant} className="ml-auto">
+      {label}
+    </Badge>
   );
 }
 

@@ -1,7 +1,16 @@
-// Datanet uploads and the record inserts of an import.
-import { and, desc, eq, inArray, ne } from "drizzle-orm";
+// Datanet uploads, their background runs (claim, heartbeat, finish), the rows an import
+// stages, and the one statement per batch that turns staged rows into records.
+import { and, asc, desc, eq, gte, inArray, lt, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../connect";
-import { datanetRecords, datanetUploads } from "../schema";
+import { datanetRecords, datanetUploadRows, datanetUploads } from "../schema";
+
+/** A run whose heartbeat is older than this is taken to have died with its server. */
+export const RUN_STALE_SECONDS = 60;
+
+type UploadStatus = (typeof datanetUploads.$inferSelect)["status"];
+type RunStatus = Extract<UploadStatus, "validating" | "importing">;
+
+const stale = sql`${datanetUploads.progressAt} < now() - ${sql.raw(`interval '${RUN_STALE_SECONDS} seconds'`)}`;
 
 export const uploadColumns = {
   id: datanetUploads.id,
@@ -21,6 +30,13 @@ export const uploadColumns = {
   duplicateRows: datanetUploads.duplicateRows,
   reportBlobKey: datanetUploads.reportBlobKey,
   issues: datanetUploads.issues,
+  error: datanetUploads.error,
+  runStartedAt: datanetUploads.runStartedAt,
+  processedBytes: datanetUploads.processedBytes,
+  processedRows: datanetUploads.processedRows,
+  progressAt: datanetUploads.progressAt,
+  /** Validating or importing, but no heartbeat for RUN_STALE_SECONDS (by the database's clock). */
+  interrupted: sql<boolean>`(${datanetUploads.status} in ('validating', 'importing') and coalesce(${stale}, true))`.as("interrupted"),
   createdAt: datanetUploads.createdAt,
 };
 
@@ -44,6 +60,46 @@ export async function updateUpload(db: Db, uploadId: string, patch: Partial<type
   return row ?? null;
 }
 
+/**
+ * Starts a run: moves the upload to `running` from one of `from`, or takes over a run of the
+ * same kind whose heartbeat went stale. Null when the upload is in neither state, which is
+ * how two runs of one upload are kept apart, across processes too.
+ */
+export async function claimRun(db: Db, params: { uploadId: string; contributorId: string; from: UploadStatus[]; running: RunStatus; runId: string }) {
+  const [row] = await db
+    .update(datanetUploads)
+    .set({ status: params.running, runId: params.runId, runStartedAt: sql`now()`, progressAt: sql`now()`, processedBytes: 0, processedRows: 0, error: null })
+    .where(
+      and(
+        eq(datanetUploads.id, params.uploadId),
+        eq(datanetUploads.contributorId, params.contributorId),
+        or(inArray(datanetUploads.status, params.from), and(eq(datanetUploads.status, params.running), stale)),
+      ),
+    )
+    .returning(uploadColumns);
+  return row ?? null;
+}
+
+/** The run's heartbeat with its progress; false when the run no longer owns the upload (cancelled, taken over). */
+export async function recordProgress(db: Db, uploadId: string, runId: string, progress: { processedBytes: number; processedRows: number }): Promise<boolean> {
+  const rows = await db
+    .update(datanetUploads)
+    .set({ ...progress, progressAt: sql`now()` })
+    .where(and(eq(datanetUploads.id, uploadId), eq(datanetUploads.runId, runId)))
+    .returning({ id: datanetUploads.id });
+  return rows.length > 0;
+}
+
+/** Ends the run with `patch` if it still owns the upload; null otherwise. */
+export async function finishRun(db: Db, uploadId: string, runId: string, patch: Partial<typeof datanetUploads.$inferInsert>) {
+  const [row] = await db
+    .update(datanetUploads)
+    .set({ ...patch, runId: null })
+    .where(and(eq(datanetUploads.id, uploadId), eq(datanetUploads.runId, runId)))
+    .returning(uploadColumns);
+  return row ?? null;
+}
+
 export async function deleteUpload(db: Db, uploadId: string): Promise<void> {
   await db.delete(datanetUploads).where(eq(datanetUploads.id, uploadId));
 }
@@ -58,10 +114,73 @@ export async function existingHashes(db: Db, datanetId: string, hashes: string[]
   return new Map(rows.map((r) => [r.contentHash, r.id]));
 }
 
-/** Inserts records, skipping any whose hash another record already has; returns how many went in. */
-export async function insertRecords(db: Db, rows: (typeof datanetRecords.$inferInsert)[]): Promise<number> {
-  if (rows.length === 0) return 0;
-  const inserted = await db.insert(datanetRecords).values(rows).onConflictDoNothing().returning({ id: datanetRecords.id });
+export type StagedRow = Pick<typeof datanetUploadRows.$inferInsert, "seq" | "contentHash" | "content" | "sizeBytes" | "tokens" | "sourceLine">;
+type Run = { uploadId: string; runId: string };
+
+/** Stages parsed rows of an import run: one JSON parameter per batch, the same on both drivers. */
+export async function stageRows(db: Db, run: Run, rows: StagedRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const batch = JSON.stringify(rows.map((r) => [r.seq, r.contentHash, r.content, r.sizeBytes, r.tokens, r.sourceLine]));
+  await db
+    .insert(datanetUploadRows)
+    .select(
+      sql`select ${run.uploadId}::uuid, ${run.runId}::uuid, (r->>0)::int, r->>1, r->2, (r->>3)::int, (r->>4)::int, (r->>5)::int from jsonb_array_elements(${batch}::jsonb) as r`,
+    );
+}
+
+/** Deletes a run's staged rows with `fromSeq <= seq < toSeq`. */
+export async function clearStagedRows(db: Db, run: Run, fromSeq: number, toSeq: number): Promise<void> {
+  const staged = datanetUploadRows;
+  await db.delete(staged).where(and(eq(staged.uploadId, run.uploadId), eq(staged.runId, run.runId), gte(staged.seq, fromSeq), lt(staged.seq, toSeq)));
+}
+
+/** Gives the space of deleted staged rows back: PGlite runs no autovacuum, so without this the file only grows. */
+export async function vacuumStagedRows(db: Db): Promise<void> {
+  await db.execute(sql`vacuum ${datanetUploadRows}`);
+}
+
+/** Deletes the rows that earlier, interrupted runs of this upload staged. */
+export async function clearOtherRunsRows(db: Db, run: Run): Promise<void> {
+  await db.delete(datanetUploadRows).where(and(eq(datanetUploadRows.uploadId, run.uploadId), ne(datanetUploadRows.runId, run.runId)));
+}
+
+export type RecordStamp = Pick<typeof datanetRecords.$inferInsert, "datanetId" | "contributorId" | "contributorWallet" | "contributorOrgId" | "sourceFile" | "status">;
+
+/**
+ * Turns a run's staged rows with `fromSeq <= seq < toSeq` into records with `stamp`, in one
+ * statement, skipping hashes the Datanet already has; returns how many went in.
+ */
+export async function insertStagedRecords(db: Db, run: Run, stamp: RecordStamp, fromSeq: number, toSeq: number): Promise<number> {
+  const staged = datanetUploadRows;
+  const inserted = await db
+    .insert(datanetRecords)
+    .select(
+      db
+        .select({
+          id: sql`gen_random_uuid()`.as("id"),
+          datanetId: sql`${stamp.datanetId}::uuid`.as("datanet_id"),
+          uploadId: staged.uploadId,
+          contributorId: sql`${stamp.contributorId ?? null}::uuid`.as("contributor_id"),
+          contributorWallet: sql`${stamp.contributorWallet ?? null}::text`.as("contributor_wallet"),
+          contributorOrgId: sql`${stamp.contributorOrgId ?? null}::uuid`.as("contributor_org_id"),
+          contentHash: staged.contentHash,
+          content: staged.content,
+          sizeBytes: staged.sizeBytes,
+          tokens: staged.tokens,
+          sourceFile: sql`${stamp.sourceFile}::text`.as("source_file"),
+          sourceLine: staged.sourceLine,
+          status: sql`${stamp.status ?? "pending"}::record_status`.as("status"),
+          reviewReason: sql`null::text`.as("review_reason"),
+          reviewedBy: sql`null::uuid`.as("reviewed_by"),
+          reviewedAt: sql`null::timestamptz`.as("reviewed_at"),
+          createdAt: sql`now()`.as("created_at"),
+        })
+        .from(staged)
+        .where(and(eq(staged.uploadId, run.uploadId), eq(staged.runId, run.runId), gte(staged.seq, fromSeq), lt(staged.seq, toSeq)))
+        .orderBy(asc(staged.seq)),
+    )
+    .onConflictDoNothing()
+    .returning({ id: datanetRecords.id });
   return inserted.length;
 }
 

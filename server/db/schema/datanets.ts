@@ -25,9 +25,12 @@ export const datanetVisibility = pgEnum("datanet_visibility", ["public", "privat
 export const contributionPolicy = pgEnum("contribution_policy", ["approval", "auto_org"]);
 export const datanetStatus = pgEnum("datanet_status", ["draft", "active"]);
 export const recordStatus = pgEnum("record_status", ["pending", "accepted", "rejected"]);
-/** uploaded: bytes stored, format detected; validated: report ready; imported: records created.
- * A failed or cancelled upload is deleted with its blobs, so it has no status. */
-export const uploadStatus = pgEnum("upload_status", ["uploaded", "validated", "imported"]);
+/** uploaded: bytes stored, format detected; validating: a background run reads the file;
+ * validated: report ready; importing: a background run creates the records; imported: done.
+ * A failed run goes back to the state it started from with `error` set; a cancelled upload
+ * is deleted with its blobs, so it has no status. */
+export const uploadStatuses = ["uploaded", "validating", "validated", "importing", "imported"] as const;
+export const uploadStatus = pgEnum("upload_status", uploadStatuses);
 
 export const datanets = pgTable(
   "datanets",
@@ -86,7 +89,16 @@ export const datanetUploads = pgTable(
     /** JSONL of every problem (line, field, message); the first 100 are also in `issues`. */
     reportBlobKey: text("report_blob_key"),
     issues: jsonb("issues").notNull().default([]),
+    /** Why the last validation or import run failed, worded for the contributor. */
     error: text("error"),
+    /** The background run in progress (validating/importing); every write of the run is conditional on it. */
+    runId: uuid("run_id"),
+    runStartedAt: timestamp("run_started_at", { withTimezone: true }),
+    /** Bytes of the file the run has read (of `sizeBytes`), and rows parsed. */
+    processedBytes: bigint("processed_bytes", { mode: "number" }).notNull().default(0),
+    processedRows: integer("processed_rows").notNull().default(0),
+    /** Heartbeat of the run, written about once a second: a stale one means the server stopped mid-run. */
+    progressAt: timestamp("progress_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -94,6 +106,30 @@ export const datanetUploads = pgTable(
     foreignKey({ name: "datanet_uploads_datanet_id_fkey", columns: [t.datanetId], foreignColumns: [datanets.id] }).onDelete("cascade"),
     foreignKey({ name: "datanet_uploads_contributor_id_fkey", columns: [t.contributorId], foreignColumns: [users.id] }).onDelete("cascade"),
     foreignKey({ name: "datanet_uploads_contributor_org_id_fkey", columns: [t.contributorOrgId], foreignColumns: [organizations.id] }).onDelete("cascade"),
+  ],
+);
+
+/**
+ * The rows an import run has parsed, waiting for the one transaction that turns them into
+ * records. Parsing a large file happens outside that transaction, so the transaction stays
+ * short; the rows are deleted when the run ends, and with their upload (cascade).
+ */
+export const datanetUploadRows = pgTable(
+  "datanet_upload_rows",
+  {
+    uploadId: uuid("upload_id").notNull(),
+    /** The run that staged the row: a run only ever reads or deletes its own. */
+    runId: uuid("run_id").notNull(),
+    seq: integer("seq").notNull(),
+    contentHash: text("content_hash").notNull(),
+    content: jsonb("content").notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+    tokens: integer("tokens").notNull(),
+    sourceLine: integer("source_line").notNull(),
+  },
+  (t) => [
+    primaryKey({ name: "datanet_upload_rows_pkey", columns: [t.uploadId, t.runId, t.seq] }),
+    foreignKey({ name: "datanet_upload_rows_upload_id_fkey", columns: [t.uploadId], foreignColumns: [datanetUploads.id] }).onDelete("cascade"),
   ],
 );
 
@@ -176,3 +212,4 @@ export const datanetVersionRecords = pgTable(
 );
 
 export type RecordFormat = (typeof recordFormats)[number];
+export type RecordStatus = (typeof recordStatus.enumValues)[number];
