@@ -33,7 +33,7 @@ interface Call<B> extends WorkerApiDeps {
   jobId: string;
 }
 
-type RouteContext = { params: Promise<Record<string, string>> };
+type RouteContext = { params?: Promise<Record<string, string>> } | undefined;
 
 /** A POST handler for one protocol message: authenticates, parses, answers JSON. */
 function workerRoute<S extends z.ZodType, R extends z.ZodType>(request: S, response: R, handle: (call: Call<z.infer<S>>) => Promise<z.infer<R>>) {
@@ -50,7 +50,8 @@ function workerRoute<S extends z.ZodType, R extends z.ZodType>(request: S, respo
     }
     try {
       const body = request.parse(json);
-      const { jobId = "" } = await context.params;
+      // Next passes no params to routes without dynamic segments (register, lease).
+      const { jobId = "" } = (await context?.params) ?? {};
       return Response.json(response.parse(await handle({ db, store, policy, token, body, jobId })));
     } catch (error) {
       if (error instanceof ZodError) return errorResponse(400, "bad_request", error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
