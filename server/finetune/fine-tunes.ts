@@ -6,13 +6,13 @@ import { findModel, findRun, findTrainableVersions, insertFineTune, insertModel,
 import { slugify } from "@/server/db/queries/orgs";
 import type { RecordFormat } from "@/server/db/schema";
 import { type StoredFinetunePayload } from "@/server/jobs/payloads";
-import { hyperparametersSchema, taskTemplates, type Hyperparameters } from "@/server/jobs/protocol";
+import { evalReportSchema, finetuneResult, hyperparametersSchema, metricPointSchema, progressSchema, taskTemplates, type Hyperparameters } from "@/server/jobs/protocol";
 import { addEvent, cancelJob, enqueueJob, JobStateError, listJobEvents, markQueued, retryJob } from "@/server/jobs/queue";
 import { availableModels } from "@/server/jobs/workers";
 import type { OrgContext } from "@/server/orgs/orgs";
 import type { BlobStore } from "@/server/storage/types";
 import { catalog, findBaseModel, TINY_MODEL_ID, type BaseModel } from "./catalog";
-import { defaultHyperparameters, estimateRun } from "./estimate";
+import { defaultHyperparameters, estimateRun, estimateSchema } from "./estimate";
 
 export type TaskTemplate = (typeof taskTemplates)[number];
 
@@ -76,11 +76,14 @@ export const launchInput = planInput.extend({
   modelName: z.string().trim().min(2, "Name the model (at least 2 characters).").max(60).optional(),
 });
 
+/** Path segments under /[org]/models that a model slug would hide. */
+const reservedModelSlugs = new Set(["new"]);
+
 async function freeModelSlug(db: Db, orgId: string, name: string) {
   const base = slugify(name) || "model";
   for (let n = 1; ; n++) {
     const slug = n === 1 ? base : `${base}-${n}`;
-    if (!(await findModel(db, orgId, slug))) return slug;
+    if (!reservedModelSlugs.has(slug) && !(await findModel(db, orgId, slug))) return slug;
   }
 }
 
@@ -143,10 +146,23 @@ export async function launchFineTune(db: Db, store: BlobStore, ctx: OrgContext, 
 
 export const runIdInput = z.object({ runId: z.uuid() });
 
+/** A run's JSON columns, typed for the UI; each was validated when written (launch, heartbeat, complete). */
+const runJson = z.object({
+  hyperparameters: hyperparametersSchema,
+  estimate: estimateSchema,
+  progress: progressSchema.nullable(),
+  metrics: finetuneResult.shape.metrics.nullable(),
+  evalReport: evalReportSchema.nullable(),
+});
+
+function typedRun<T extends Record<keyof z.infer<typeof runJson>, unknown>>(row: T) {
+  return { ...row, ...runJson.parse(row) };
+}
+
 export async function requireRun(db: Db, ctx: OrgContext, runId: string) {
   const run = await findRun(db, ctx.org.id, runId);
   if (!run) throw new TRPCError({ code: "NOT_FOUND", message: "No such fine-tune in this organization." });
-  return run;
+  return typedRun(run);
 }
 
 export const runsInput = z.object({ modelSlug: z.string().min(1).max(64).optional() });
@@ -154,14 +170,15 @@ export const runsInput = z.object({ modelSlug: z.string().min(1).max(64).optiona
 export async function runsOf(db: Db, ctx: OrgContext, input: z.infer<typeof runsInput>) {
   const model = input.modelSlug ? await findModel(db, ctx.org.id, input.modelSlug) : null;
   if (input.modelSlug && !model) throw new TRPCError({ code: "NOT_FOUND", message: `No model “${input.modelSlug}” in this organization.` });
-  return listRuns(db, ctx.org.id, model?.id);
+  return (await listRuns(db, ctx.org.id, model?.id)).map(typedRun);
 }
 
 export const eventsInput = runIdInput.extend({ afterId: z.number().int().min(0).default(0) });
 
 export async function runEvents(db: Db, ctx: OrgContext, input: z.infer<typeof eventsInput>) {
   const run = await requireRun(db, ctx, input.runId);
-  return (await listJobEvents(db, ctx.org.id, run.jobId, input.afterId)) ?? [];
+  const events = (await listJobEvents(db, ctx.org.id, run.jobId, input.afterId)) ?? [];
+  return events.map((e) => ({ ...e, data: e.level === "metric" ? metricPointSchema.parse(e.data) : null }));
 }
 
 async function changeJob(action: () => Promise<unknown>) {
@@ -192,6 +209,6 @@ export const modelSlugInput = z.object({ modelSlug: z.string().min(1).max(64) })
 export async function modelWithVersions(db: Db, ctx: OrgContext, input: z.infer<typeof modelSlugInput>) {
   const model = await findModel(db, ctx.org.id, input.modelSlug);
   if (!model) throw new TRPCError({ code: "NOT_FOUND", message: `No model “${input.modelSlug}” in this organization.` });
-  const runs = await listRuns(db, ctx.org.id, model.id);
+  const runs = (await listRuns(db, ctx.org.id, model.id)).map(typedRun);
   return { ...model, base: findBaseModel(model.baseModel) ?? null, runs };
 }

@@ -129,6 +129,7 @@ describe("a fine-tune through the protocol", () => {
     const model = await owner.finetune.model({ orgSlug: org.slug, modelSlug: "remedy-helper" });
     expect(model.runs).toHaveLength(1);
     expect(model.runs[0]).toMatchObject({ versionNumber: 1, status: "succeeded", evalReport, metrics });
+    expect(await owner.finetune.models({ orgSlug: org.slug })).toEqual([expect.objectContaining({ slug: "remedy-helper", versions: 1, runs: 1 })]);
     const events = await owner.finetune.events({ orgSlug: org.slug, runId: launched.id });
     expect(events.map((e) => e.message)).toEqual(expect.arrayContaining(["Inputs validated; queued for a worker.", "2 examples were truncated to 1024 tokens.", "Succeeded."]));
 

@@ -130,6 +130,18 @@ export async function assignVersion(db: Tx, fineTuneId: string, modelId: string,
 }
 
 export async function listModels(db: Db, orgId: string) {
+  // Counted in a grouped subquery: correlated subqueries in a single-table select lose their
+  // table names in drizzle's SQL ("model_id" = "id"), which compares the wrong columns.
+  const counts = db
+    .select({
+      modelId: fineTunes.modelId,
+      runs: sql<number>`count(*)::int`.as("runs"),
+      versions: sql<number>`count(${fineTunes.versionNumber})::int`.as("versions"),
+    })
+    .from(fineTunes)
+    .where(eq(fineTunes.orgId, orgId))
+    .groupBy(fineTunes.modelId)
+    .as("counts");
   return db
     .select({
       id: models.id,
@@ -137,10 +149,11 @@ export async function listModels(db: Db, orgId: string) {
       name: models.name,
       baseModel: models.baseModel,
       createdAt: models.createdAt,
-      versions: sql<number>`(select count(*)::int from ${fineTunes} where ${fineTunes.modelId} = ${models.id} and ${fineTunes.versionNumber} is not null)`,
-      runs: sql<number>`(select count(*)::int from ${fineTunes} where ${fineTunes.modelId} = ${models.id})`,
+      versions: sql<number>`coalesce(${counts.versions}, 0)`,
+      runs: sql<number>`coalesce(${counts.runs}, 0)`,
     })
     .from(models)
+    .leftJoin(counts, eq(counts.modelId, models.id))
     .where(eq(models.orgId, orgId))
     .orderBy(desc(models.createdAt));
 }
