@@ -9,12 +9,6 @@ const areas = {
     empty: "No Datanets yet",
     next: "Here you will create a Datanet with a short wizard, upload JSONL, CSV, text or PDF files, curate contributions and publish immutable versions to fine-tune on.",
   },
-  models: {
-    title: "Models",
-    description: "LoRA adapters fine-tuned from a base model and a Datanet version.",
-    empty: "No models yet",
-    next: "Here you will pick a base model and a Datanet version, launch a fine-tune with sensible defaults, watch its loss curve and compare the result with the base model.",
-  },
   deployments: {
     title: "Deployments",
     description: "Fine-tuned models served on the shared multi-adapter pool.",
@@ -32,12 +26,6 @@ const areas = {
     description: "Which contributors' records each answer drew on, committed on-chain.",
     empty: "No attribution yet",
     next: "Here you will see earnings by model and Datanet, each answer's matched spans, the on-chain commits, and claim rewards with your wallet.",
-  },
-  workers: {
-    title: "Workers",
-    description: "GPU machines that train and serve your models.",
-    empty: "No workers connected",
-    next: "Here you will create worker tokens, connect GPU machines with `tributary-worker --url … --token …`, and watch their capacity and jobs.",
   },
 } as const;
 
