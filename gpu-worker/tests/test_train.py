@@ -40,7 +40,11 @@ def test_training_lowers_the_loss_and_writes_a_loadable_adapter(resolver, tiny_p
     data = write_snapshot(capital_chats(24))
     progress: list[Progress] = []
     events: list[tuple[str, str]] = []
-    recipe = make_recipe(resolver, tmp_path / "work", config(), on_progress=progress.append, on_event=lambda *e: events.append(e))
+    evals: list[tuple[int, float]] = []
+    recipe = make_recipe(
+        resolver, tmp_path / "work", config(), on_progress=progress.append, on_event=lambda *e: events.append(e),
+        on_eval=lambda step, loss: evals.append((step, loss)),
+    )
     recipe.setup([("v1.jsonl", data)])
     assert recipe.train() is None
     result = recipe.finish()
@@ -56,6 +60,8 @@ def test_training_lowers_the_loss_and_writes_a_loadable_adapter(resolver, tiny_p
     assert (metrics["trainExamples"], metrics["steps"], metrics["epochs"], metrics["truncatedExamples"]) == (18, 15, 3, 0)
     assert metrics["trainTokens"] > 0 and metrics["trainSeconds"] > 0
     assert events == []
+    assert [step for step, _ in evals] == [0, 5, 10, 15]  # before training and after each epoch
+    assert evals[-1][1] < evals[0][1]
 
     report = result.eval_report
     assert report["examples"] == 6

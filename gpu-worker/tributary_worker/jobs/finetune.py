@@ -113,6 +113,7 @@ def run_finetune(ctx: JobContext) -> Outcome:
         on_checkpoint=lambda folder, step: _upload_checkpoint(ctx, folder, step),
         should_stop=ctx.should_stop,
         on_event=ctx.event,
+        on_eval=lambda step, loss: ctx.session.add_metrics([{"step": step, "name": "eval_loss", "value": loss}]),
     )
     try:
         try:
@@ -144,9 +145,6 @@ def run_finetune(ctx: JobContext) -> Outcome:
             retrying(ctx, lambda name=name: ctx.upload_file(result.adapter_dir / name, f"adapter/{name}", None))
             for name in ADAPTER_FILES
         ]
-        tuned_loss = result.eval_report["tunedLoss"]
-        if tuned_loss is not None:
-            ctx.session.add_metrics([{"step": recipe.state.step, "name": "eval_loss", "value": tuned_loss}])
         ctx.session.beat()  # last progress and metrics before the job closes
         result_message = {"kind": "finetune", "adapter": adapter, "metrics": result.metrics, "evalReport": result.eval_report}
         retrying(ctx, lambda: ctx.client.complete(ctx.job, result_message))

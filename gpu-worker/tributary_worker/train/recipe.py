@@ -36,7 +36,7 @@ from tributary_worker.train.data import (
     split_eval,
     tokenize_records,
 )
-from tributary_worker.train.evaluate import eval_report
+from tributary_worker.train.evaluate import eval_loss, eval_report
 
 
 class TrainingDiverged(Exception):
@@ -72,6 +72,11 @@ ProgressFn = Callable[[Progress], None]
 CheckpointFn = Callable[[Path, int], None]
 StopFn = Callable[[], str | None]
 EventFn = Callable[[str, str], None]
+EvalFn = Callable[[int, float], None]
+
+# Held-out rows scored at the start and after each epoch for the loss chart; the final eval
+# report scores all of them. Bounded so a large eval split does not slow training down.
+EVAL_ROWS_DURING_TRAINING = 256
 
 
 def _fingerprint(config: FinetuneConfig, datasets: Sequence[tuple[str, Path]]) -> str:
@@ -98,6 +103,7 @@ class LoRAFinetuneRecipe:
         on_checkpoint: CheckpointFn | None = None,
         should_stop: StopFn | None = None,
         on_event: EventFn | None = None,
+        on_eval: EvalFn | None = None,
     ) -> None:
         config.check()
         self.config = config
@@ -108,6 +114,7 @@ class LoRAFinetuneRecipe:
         self._on_checkpoint = on_checkpoint or (lambda d, s: None)
         self._should_stop = should_stop or (lambda: None)
         self._on_event = on_event or (lambda level, message: None)
+        self._on_eval = on_eval or (lambda step, loss: None)
 
     # ---- setup -------------------------------------------------------------------------------
 
@@ -205,6 +212,8 @@ class LoRAFinetuneRecipe:
         self.model.train()
         started, start_step, start_tokens = time.monotonic(), self.state.step, self.state.tokens
         seconds_before = self.state.seconds
+        if self.state.step == 0:
+            self._eval_point()
         while self.state.step < self.total_steps:
             epoch, index = divmod(self.state.step, self.steps_per_epoch)
             indices = batch_order(len(self.train_rows), cfg.batch_size, cfg.seed, epoch)[index]
@@ -234,6 +243,8 @@ class LoRAFinetuneRecipe:
                     eta_seconds=(self.total_steps - self.state.step) * elapsed / done_here,
                 )
             )
+            if self.state.step % self.steps_per_epoch == 0:
+                self._eval_point()
             every = cfg.checkpoint_every_steps
             if every and self.state.step % every == 0 and self.state.step < self.total_steps:
                 folder = self.save_checkpoint()
@@ -242,6 +253,13 @@ class LoRAFinetuneRecipe:
             if reason is not None and self.state.step < self.total_steps:
                 return reason
         return None
+
+    def _eval_point(self) -> None:
+        """Held-out loss now, for the loss chart (no RNG is drawn: resumed runs stay identical)."""
+        rows = self.eval_rows[:EVAL_ROWS_DURING_TRAINING]
+        loss = eval_loss(self.model, rows, self.tokenizer.pad_token_id, self.device, self.config.batch_size)
+        if loss is not None:
+            self._on_eval(self.state.step, loss)
 
     def _step(self, batch: dict[str, Any]) -> float:
         import torch
