@@ -60,7 +60,7 @@ export function EvalReport({ report }: { report: Report }) {
             {report.samples.map((s, i) => (
               <TR key={i}>
                 {[promptText(s.prompt), s.reference, s.base, s.tuned].map((text, j) => (
-                  <TD key={j} className={cn("min-w-48 align-top whitespace-pre-wrap!", j === 3 ? "text-gray-900" : "text-gray-700")}>
+                  <TD key={j} className={cn("min-w-48 align-top whitespace-pre-wrap! [overflow-wrap:anywhere]", j === 3 ? "text-gray-900" : "text-gray-700")}>
                     {text || <span className="text-gray-600 italic">(empty)</span>}
                   </TD>
                 ))}

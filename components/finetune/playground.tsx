@@ -33,7 +33,7 @@ function Answer({ title, note, output, waiting }: { title: string; note?: string
         <h3 id={id} className="text-sm font-semibold text-gray-900">{title}</h3>
         {note && <span className="text-xs text-gray-600">{note}</span>}
       </header>
-      <div className="min-h-24 flex-1 px-3 py-3 text-sm whitespace-pre-wrap text-gray-900">
+      <div className="min-h-24 flex-1 px-3 py-3 text-sm whitespace-pre-wrap text-gray-900 [overflow-wrap:anywhere]">
         {output ? output.text || <span className="text-gray-600 italic">(empty answer)</span> : waiting && <span className="flex items-center gap-2 text-gray-600"><Spinner />{waiting}</span>}
       </div>
       {output && (

@@ -4,7 +4,7 @@
 // a version, and the Datanet shows up in the public directory for signed-out visitors.
 // Setup goes through the API: the wizard and the uploader have their own tests.
 import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from "@playwright/test";
-import { newAccount, orgSlugOf, screenshot, signUp, trpcMutation, waitForUploadRun, watchServerErrors } from "./helpers";
+import { newAccount, orgSlugOf, screenshot, signUp, trpcCall, waitForUploadRun, watchServerErrors } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
@@ -39,22 +39,15 @@ async function openSession(browser: Browser) {
   return { context, page };
 }
 
-/** A tRPC mutation that must succeed; returns its (superjson) result. */
-async function call<T>(page: Page, procedure: string, input: unknown): Promise<T> {
-  const response = await trpcMutation(page, procedure, input);
-  expect(response.ok(), `${procedure} answered ${response.status()}: ${await response.text()}`).toBe(true);
-  return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
-}
-
 /** Uploads a JSONL file as the page's user, then validates and imports it, waiting for each run to end. */
 async function contribute(page: Page, fileName: string, lines: string[], fromOrgSlug?: string) {
   const query = new URLSearchParams({ fileName, ...(fromOrgSlug ? { orgSlug: fromOrgSlug } : {}) });
   const response = await page.request.post(`/api/datanets/${datanetId}/uploads?${query}`, { data: Buffer.from(lines.join("\n")) });
   expect(response.status(), await response.text()).toBe(201);
   const { upload } = (await response.json()) as { upload: { id: string } };
-  await call(page, "datanets.validateUpload", { uploadId: upload.id });
+  await trpcCall(page, "datanets.validateUpload", { uploadId: upload.id });
   expect(await waitForUploadRun(page, upload.id)).toMatchObject({ status: "validated" });
-  const { status } = await call<{ status: string }>(page, "datanets.importUpload", { uploadId: upload.id });
+  const { status } = await trpcCall<{ status: string }>(page, "datanets.importUpload", { uploadId: upload.id });
   const imported = await waitForUploadRun(page, upload.id);
   expect(imported).toMatchObject({ status: "imported" });
   return { imported: imported.validRows, status };
@@ -88,10 +81,10 @@ test.afterEach(() => {
 test("an owner opens a public Datanet and an outsider contributes to it", async () => {
   await signUp(ownerPage, owner);
   orgSlug = orgSlugOf(ownerPage);
-  const draft = await call<{ id: string; slug: string }>(ownerPage, "datanets.createDraft", { orgSlug, name: datanetName });
+  const draft = await trpcCall<{ id: string; slug: string }>(ownerPage, "datanets.createDraft", { orgSlug, name: datanetName });
   datanetId = draft.id;
   datanetSlug = draft.slug;
-  await call(ownerPage, "datanets.saveDraft", {
+  await trpcCall(ownerPage, "datanets.saveDraft", {
     orgSlug,
     datanetSlug,
     summary: "Patient questions with clinician-checked answers.",
@@ -102,7 +95,7 @@ test("an owner opens a public Datanet and an outsider contributes to it", async 
     recordFormat: "chat",
     contributionPolicy: "approval",
   });
-  await call(ownerPage, "datanets.activate", { orgSlug, datanetSlug });
+  await trpcCall(ownerPage, "datanets.activate", { orgSlug, datanetSlug });
   expect(
     await contribute(ownerPage, "seed.jsonl", [
       chat("What is a fever?", "A body temperature above 38 °C."),

@@ -5,8 +5,8 @@ import { once } from "node:events";
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
-import { newAccount, orgSlugOf, screenshot, signUp, trpcMutation, trpcQuery, watchServerErrors } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { newAccount, orgSlugOf, screenshot, signUp, trpcCall, trpcQuery, watchServerErrors } from "./helpers";
 
 let serverErrors: string[];
 let dir: string;
@@ -43,19 +43,13 @@ async function chatFile(name: string, megabytes: number): Promise<string> {
   return file;
 }
 
-async function call<T>(page: Page, procedure: string, input: unknown): Promise<T> {
-  const response = await trpcMutation(page, procedure, input);
-  expect(response.ok(), `${procedure} answered ${response.status()}: ${await response.text()}`).toBe(true);
-  return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
-}
-
 test("a large file is checked in the background with its progress shown, and cancelling it leaves nothing", async ({ page }) => {
   test.setTimeout(120_000);
   await signUp(page, newAccount("uploader"));
   const orgSlug = orgSlugOf(page);
-  const draft = await call<{ id: string; slug: string }>(page, "datanets.createDraft", { orgSlug, name: `Radiology Q&A ${Date.now().toString(36)}` });
-  await call(page, "datanets.saveDraft", { orgSlug, datanetSlug: draft.slug, recordFormat: "chat" });
-  await call(page, "datanets.activate", { orgSlug, datanetSlug: draft.slug });
+  const draft = await trpcCall<{ id: string; slug: string }>(page, "datanets.createDraft", { orgSlug, name: `Radiology Q&A ${Date.now().toString(36)}` });
+  await trpcCall(page, "datanets.saveDraft", { orgSlug, datanetSlug: draft.slug, recordFormat: "chat" });
+  await trpcCall(page, "datanets.activate", { orgSlug, datanetSlug: draft.slug });
   await page.goto(`/${orgSlug}/datanets/${draft.slug}/contribute`);
   await expect(page.getByText("Contribute records")).toBeVisible();
 

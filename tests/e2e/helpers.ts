@@ -77,6 +77,13 @@ export function trpcMutation(page: Page, procedure: string, input: unknown): Pro
   return page.request.post(`/api/trpc/${procedure}`, { data: { json: input } });
 }
 
+/** A tRPC mutation that must succeed; returns its (superjson) result. */
+export async function trpcCall<T>(page: Page, procedure: string, input: unknown): Promise<T> {
+  const response = await trpcMutation(page, procedure, input);
+  expect(response.ok(), `${procedure} answered ${response.status()}: ${await response.text()}`).toBe(true);
+  return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
+}
+
 /** One tRPC query as the browser's signed-in user; returns its (superjson) result. */
 export async function trpcQuery<T>(page: Page, procedure: string, input: unknown): Promise<T> {
   const response = await page.request.get(`/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`);
@@ -101,4 +108,15 @@ export async function waitForUploadRun(page: Page, uploadId: string) {
 export async function trpcErrorCode(response: APIResponse): Promise<string | null> {
   const body = (await response.json()) as { error?: { json?: { data?: { code?: string } } } };
   return body.error?.json?.data?.code ?? null;
+}
+
+/** Creates a worker token through the Workers page's dialog (the page must be open) and returns it as shown. */
+export async function createWorkerToken(page: Page, name: string): Promise<string> {
+  await page.getByRole("button", { name: "Create token" }).first().click();
+  const dialog = page.getByRole("dialog", { name: "Create a worker token" });
+  await dialog.getByLabel("Name").fill(name);
+  await dialog.getByRole("button", { name: "Create token" }).click();
+  const shown = page.getByRole("dialog", { name: `Token “${name}” created` });
+  await expect(shown.getByText("it is shown only this once")).toBeVisible();
+  return shown.getByLabel("Worker token", { exact: true }).inputValue();
 }

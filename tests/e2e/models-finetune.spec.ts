@@ -3,9 +3,9 @@
 // model page with its eval report and playground, and cancel / retry. A fake worker speaks the
 // worker protocol from the test, so every state is reached in seconds.
 import { expect, test, type Page } from "@playwright/test";
-import { newAccount, orgSlugOf, screenshot, signUp, watchServerErrors } from "./helpers";
+import { newAccount, orgSlugOf, screenshot, signUp, trpcCall, watchServerErrors } from "./helpers";
 import { FakeWorker, type LeasedJob } from "./models-fake-worker";
-import { mutate, publishedVersion } from "./models-fixtures";
+import { publishedVersion } from "./models-fixtures";
 
 test.describe.configure({ mode: "serial" });
 
@@ -104,7 +104,7 @@ test("a queued run waits for a worker, then shows progress, loss and log, and li
   await expect(page.getByRole("link", { name: "see Workers" })).toHaveAttribute("href", `/${orgSlug}/workers`);
   await screenshot(page, "models-run-queued", { alsoMobile: true });
 
-  const { token } = await mutate<{ token: string }>(page, "workers.createToken", { orgSlug, name: "e2e fake worker" });
+  const { token } = await trpcCall<{ token: string }>(page, "workers.createToken", { orgSlug, name: "e2e fake worker" });
   worker = new FakeWorker(new URL(page.url()).origin, token);
   await worker.register();
   const job = await worker.lease();
@@ -166,7 +166,7 @@ test("a new version can be cancelled after confirming, and retried", async () =>
   await page.getByRole("button", { name: "Retry" }).click();
   await expect(page.getByRole("status", { name: "Status" })).toHaveText("Queued");
   // Leave nothing queued for the specs that run a real worker.
-  await mutate(page, "finetune.cancel", { orgSlug, runId: page.url().split("/").pop() });
+  await trpcCall(page, "finetune.cancel", { orgSlug, runId: page.url().split("/").pop() });
 
   await page.goto(`/${orgSlug}/models`);
   await expect(page.getByRole("list", { name: "Models" })).toContainText("Remedy helper");

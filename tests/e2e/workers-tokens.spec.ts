@@ -2,9 +2,8 @@
 // it), copies it, sees the worker that registers with it, and revokes another token; a member
 // of the same org sees the workers but not the tokens.
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
-import { newAccount, orgSlugOf, screenshot, signUp, watchServerErrors } from "./helpers";
+import { newAccount, orgSlugOf, screenshot, createWorkerToken, signUp, trpcCall, watchServerErrors } from "./helpers";
 import { FakeWorker } from "./models-fake-worker";
-import { mutate } from "./models-fixtures";
 
 test.describe.configure({ mode: "serial" });
 
@@ -34,17 +33,6 @@ test.afterEach(() => {
   for (const list of errors) expect(list, "pages answered with server errors").toEqual([]);
 });
 
-/** Creates a token through the dialog and returns it as shown. */
-async function createToken(page: Page, name: string): Promise<string> {
-  await page.getByRole("button", { name: "Create token" }).first().click();
-  const dialog = page.getByRole("dialog", { name: "Create a worker token" });
-  await dialog.getByLabel("Name").fill(name);
-  await dialog.getByRole("button", { name: "Create token" }).click();
-  const shown = page.getByRole("dialog", { name: `Token “${name}” created` });
-  await expect(shown.getByText("it is shown only this once")).toBeVisible();
-  return shown.getByLabel("Worker token", { exact: true }).inputValue();
-}
-
 test("an admin creates a worker token, sees it once and copies it", async () => {
   const page = adminPage;
   await signUp(page, admin);
@@ -62,7 +50,7 @@ test("an admin creates a worker token, sees it once and copies it", async () => 
   await expect(dialog.getByText("Name the token after the machine or pool that will use it.")).toBeVisible();
   await dialog.getByRole("button", { name: "Cancel" }).click();
 
-  const token = await createToken(page, "lab-box-1");
+  const token = await createWorkerToken(page, "lab-box-1");
   expect(token).toMatch(/^trw_/);
   const shown = page.getByRole("dialog", { name: "Token “lab-box-1” created" });
   await expect(shown.getByLabel("Command to start a worker")).toContainText(`export TRIBUTARY_WORKER_TOKEN=${token}`);
@@ -95,7 +83,7 @@ test("an admin creates a worker token, sees it once and copies it", async () => 
 
 test("an admin revokes a token after confirming", async () => {
   const page = adminPage;
-  const token = await createToken(page, "old-laptop");
+  const token = await createWorkerToken(page, "old-laptop");
   await page.getByRole("button", { name: "Done" }).click();
   const tokens = page.getByRole("table", { name: "Worker tokens" });
   await tokens.getByRole("button", { name: "Revoke token old-laptop" }).click();
@@ -113,9 +101,9 @@ test("an admin revokes a token after confirming", async () => {
 });
 
 test("a member sees the workers but not the tokens", async () => {
-  const { url } = await mutate<{ url: string }>(adminPage, "invites.create", { orgSlug, email: member.email, role: "member" });
+  const { url } = await trpcCall<{ url: string }>(adminPage, "invites.create", { orgSlug, email: member.email, role: "member" });
   await signUp(memberPage, member);
-  await mutate(memberPage, "invites.accept", { token: url.split("/").pop() });
+  await trpcCall(memberPage, "invites.accept", { token: url.split("/").pop() });
   const page = memberPage;
   await page.goto(`/${orgSlug}/workers`);
   await expect(page.getByRole("table", { name: "Workers" }).getByRole("row", { name: /gpu-box-1/ })).toBeVisible();

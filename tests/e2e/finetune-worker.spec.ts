@@ -1,0 +1,121 @@
+// The whole fine-tune loop with the real Python worker: an owner publishes a Datanet version,
+// creates a worker token on the Workers page, starts `python -m tributary_worker` with it (CPU,
+// tiny-llama built by the worker), launches a fine-tune in the wizard, watches it train, reads
+// the eval report, asks the playground, and stops the worker with SIGTERM.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { createWorkerToken, newAccount, orgSlugOf, screenshot, signUp, trpcQuery, watchServerErrors } from "./helpers";
+import { publishedVersion } from "./models-fixtures";
+
+const capitals: [string, string][] = [
+  ["France", "Paris"], ["Italy", "Rome"], ["Spain", "Madrid"], ["Germany", "Berlin"], ["Japan", "Tokyo"], ["Egypt", "Cairo"],
+  ["Peru", "Lima"], ["Kenya", "Nairobi"], ["Chile", "Santiago"], ["Cuba", "Havana"], ["Ghana", "Accra"], ["Nepal", "Kathmandu"],
+];
+const records = capitals.flatMap(([country, city]): [string, string][] => [
+  [`What is the capital of ${country}?`, `The capital of ${country} is ${city}.`],
+  [`Which city is the capital of ${country}?`, `${city} is the capital of ${country}.`],
+]);
+
+const workerDir = path.resolve("gpu-worker"); // Playwright runs from the repository root
+let worker: ChildProcess | null = null;
+let workDir: string;
+let workerLog = "";
+
+test.afterAll(async () => {
+  if (worker && worker.exitCode === null) {
+    worker.kill("SIGKILL");
+    await once(worker, "exit");
+  }
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+test("a fine-tune runs on the real worker, from launch to the playground", async ({ page, baseURL }) => {
+  test.setTimeout(300_000);
+  const errors = watchServerErrors(page);
+  await signUp(page, newAccount("trainer"));
+  const orgSlug = orgSlugOf(page);
+  const datanetName = `Capitals ${Date.now().toString(36)}`;
+  await publishedVersion(page, orgSlug, datanetName, records);
+
+  // Connect a worker the way the Workers page tells an admin to.
+  await page.goto(`/${orgSlug}/workers`);
+  const token = await createWorkerToken(page, "e2e-cpu");
+  await page.keyboard.press("Escape");
+  // The worker venv (built by the worker suite before e2e runs); its python's path is the last line.
+  const python = execFileSync("node", [path.join(workerDir, "../scripts/worker-venv.mjs")], { encoding: "utf8" }).trim().split("\n").pop()!;
+  workDir = mkdtempSync(path.join(tmpdir(), "tributary-e2e-worker-"));
+  worker = spawn(python, ["-m", "tributary_worker", "--url", baseURL!, "--name", "e2e-cpu", "--device", "cpu", "--work-dir", path.join(workDir, "work")], {
+    cwd: workerDir,
+    env: { ...process.env, PYTHONPATH: workerDir, PYTHONNOUSERSITE: "1", TRIBUTARY_WORKER_TOKEN: token, TRIBUTARY_CACHE_DIR: workDir, HF_HUB_OFFLINE: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  for (const stream of [worker.stdout!, worker.stderr!]) stream.on("data", (chunk: Buffer) => (workerLog += chunk.toString()));
+  await page.reload();
+  const row = page.getByRole("row", { name: /e2e-cpu/ }).first();
+  await expect(row, workerLog).toContainText("Online", { timeout: 60_000 });
+  await expect(row).toContainText("tiny-llama");
+
+  // The wizard: data, base model (available now), task, review with a few advanced settings.
+  await page.goto(`/${orgSlug}/models/new`);
+  await page.getByRole("checkbox", { name: new RegExp(`${datanetName} v1`) }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  const tiny = page.getByRole("radio", { name: /tiny-llama/ });
+  await expect(page.locator("label").filter({ has: tiny })).toContainText("Available now");
+  await tiny.check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByText("Advanced settings", { exact: true }).click();
+  await page.getByLabel("Epochs").fill("12");
+  await page.getByLabel("Learning rate").fill("0.005");
+  await page.getByLabel("Batch size").fill("4");
+  await page.getByLabel("Max length (tokens)").fill("64");
+  await page.getByLabel("Held out for evaluation").fill("0.25");
+  await expect(page.getByText(/12 passes over your 18 training examples \(6 held out/)).toBeVisible();
+  await page.getByLabel("Model name").fill("Capital tutor");
+  await page.getByRole("button", { name: "Launch fine-tune" }).click();
+
+  // The run page follows the real worker through running to succeeded.
+  await expect(page.getByRole("heading", { level: 1, name: "Training Capital tutor" })).toBeVisible();
+  const status = page.getByRole("status", { name: "Status" });
+  await expect(status, workerLog).toHaveText("Succeeded", { timeout: 180_000 });
+  const runId = page.url().split("/").pop()!;
+  await expect(page.getByRole("progressbar", { name: "Training progress" })).toHaveAttribute("aria-valuenow", "60");
+  await expect(page.getByRole("img", { name: /Loss by training step/ })).toBeVisible();
+  const log = page.getByRole("list", { name: "Event log" });
+  await expect(log).toContainText("training tiny-llama on cpu: 18 examples, 6 held out, 60 steps");
+  await expect(log).toContainText("Succeeded.");
+  await screenshot(page, "finetune-real-worker-run");
+
+  const run = await trpcQuery<{
+    versionNumber: number;
+    evalReport: { baseLoss: number; tunedLoss: number; samples: { base: string; tuned: string; reference: string }[] };
+    metrics: { steps: number; trainExamples: number };
+  }>(page, "finetune.run", { orgSlug, runId });
+  expect(run.versionNumber).toBe(1);
+  expect(run.metrics).toMatchObject({ steps: 60, trainExamples: 18 });
+  expect(run.evalReport.tunedLoss).toBeLessThan(run.evalReport.baseLoss);
+  expect(run.evalReport.samples.length).toBeGreaterThan(0);
+
+  // The model page: the version with its eval report, and the playground through the worker.
+  await page.getByRole("link", { name: /Open version 1/ }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Capital tutor" })).toBeVisible();
+  await expect(page.getByRole("table", { name: "Sample answers" })).toContainText(run.evalReport.samples[0]!.reference);
+  await page.getByRole("textbox", { name: "Prompt", exact: true }).fill("What is the capital of Peru?");
+  await page.getByRole("button", { name: "Ask" }).click();
+  const base = page.getByRole("region", { name: "Base model" });
+  const tuned = page.getByRole("region", { name: "Tuned model" });
+  await expect(tuned, workerLog).toContainText(/completion tokens|tokens/, { timeout: 60_000 });
+  await expect(base).toContainText(/tokens/);
+  expect(await tuned.innerText()).not.toEqual(await base.innerText());
+  await screenshot(page, "finetune-real-worker-playground");
+
+  // SIGTERM: an idle worker exits cleanly.
+  worker.kill("SIGTERM");
+  const [code] = (await once(worker, "exit")) as [number | null];
+  expect(code, workerLog).toBe(0);
+  expect(errors).toEqual([]);
+});
