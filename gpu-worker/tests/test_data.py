@@ -71,6 +71,13 @@ def test_instruction_records_join_input_and_label_the_output(tokenizer) -> None:
     assert labelled_text(tokenizer, example) == "2<|end|>\n"
 
 
+def test_text_template_learns_every_token_of_a_conversation(tokenizer) -> None:
+    record = Record("r", "chat", {"messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]})
+    example = tokenize_record(tokenizer, record, "text")
+    assert example.labels == example.input_ids
+    assert tokenizer.decode(example.input_ids).startswith("<|begin|><|user|>\nHi?<|end|>")
+
+
 def test_plain_text_trains_on_every_token(tokenizer) -> None:
     example = tokenize_record(tokenizer, Record("r", "text", {"text": "The river flows."}))
     assert example.labels == example.input_ids

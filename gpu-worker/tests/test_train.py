@@ -135,7 +135,7 @@ def test_packing_and_other_formats(resolver, write_snapshot, tmp_path) -> None:
     recipe.setup([("v1.jsonl", write_snapshot(rows))])
     assert len(recipe.train_rows) < recipe.train_record_count == 9
     assert recipe.train() is None
-    assert events == [("warn", "skipped 1 of 13 records that are not chat records")]
+    assert events == [("warn", "skipped 1 of 13 records that the chat template cannot train on (it takes chat and instruction records)")]
 
 
 def test_plain_text_and_instruction_jobs(resolver, write_snapshot, tmp_path) -> None:
@@ -150,6 +150,16 @@ def test_plain_text_and_instruction_jobs(resolver, write_snapshot, tmp_path) -> 
     recipe = make_recipe(resolver, tmp_path / "i", config(task_template="instruction", epochs=1))
     recipe.setup([("i.jsonl", write_snapshot(rows, "i.jsonl"))])
     assert recipe.train() is None
+
+    # The chat template takes instruction records too, and the text template takes every kind.
+    mixed = rows + capital_chats(4) + texts
+    events: list[tuple[str, str]] = []
+    recipe = make_recipe(resolver, tmp_path / "m", config(task_template="text", epochs=1, eval_fraction=0.1), on_event=lambda *e: events.append(e))
+    recipe.setup([("m.jsonl", write_snapshot(mixed, "m.jsonl"))])
+    assert recipe.train_record_count + len(recipe.eval_records) == len(mixed) and events == []
+    recipe = make_recipe(resolver, tmp_path / "c", config(task_template="chat", epochs=1, eval_fraction=0.1))
+    recipe.setup([("c.jsonl", write_snapshot(rows + capital_chats(4), "c.jsonl"))])
+    assert recipe.train_record_count + len(recipe.eval_records) == 12
 
 
 def test_limits_are_checked_up_front(resolver, tmp_path) -> None:

@@ -25,6 +25,15 @@ IGNORE = -100  # label of positions without loss (PyTorch cross-entropy's ignore
 
 TaskTemplate = Literal["chat", "instruction", "text"]
 
+# Record kinds each task template trains on, as the control plane allows them
+# (server/finetune/fine-tunes.ts): chat and instruction records are both conversations; the
+# text template continues any text, with conversations rendered through the chat template.
+TEMPLATE_ACCEPTS: dict[str, tuple[str, ...]] = {
+    "chat": ("chat", "instruction"),
+    "instruction": ("instruction", "chat"),
+    "text": ("text", "chat", "instruction"),
+}
+
 
 class DataError(Exception):
     """The training data cannot be used; the message names the file, line and field."""
@@ -136,8 +145,12 @@ def _answer_spans(tokenizer, messages: list[dict[str, str]]) -> tuple[str, list[
     return text, [spans[-1]]
 
 
-def tokenize_record(tokenizer, record: Record) -> Example:
-    """Token ids and labels of one record, not yet truncated."""
+def tokenize_record(tokenizer, record: Record, template: TaskTemplate | None = None) -> Example:
+    """Token ids and labels of one record, not yet truncated. Under the text template every
+    token is learned; otherwise only the answers of a conversation are."""
+    if template == "text" and record.kind != "text":
+        ids = tokenizer.apply_chat_template(to_messages(record), tokenize=True, return_dict=True)["input_ids"]
+        return Example(record.id, list(ids), list(ids))
     if record.kind == "text":
         ids = tokenizer(record.content["text"], add_special_tokens=False)["input_ids"]
         if tokenizer.bos_token_id is not None:
@@ -163,11 +176,11 @@ class Tokenized:
     """How many records had no answer token left after truncation (not trained on)."""
 
 
-def tokenize_records(tokenizer, records: Iterable[Record], max_length: int) -> Tokenized:
+def tokenize_records(tokenizer, records: Iterable[Record], max_length: int, template: TaskTemplate | None = None) -> Tokenized:
     examples: list[Example] = []
     truncated = dropped = 0
     for record in records:
-        example = tokenize_record(tokenizer, record)
+        example = tokenize_record(tokenizer, record, template)
         if len(example.input_ids) > max_length:
             truncated += 1
             example.input_ids = example.input_ids[:max_length]

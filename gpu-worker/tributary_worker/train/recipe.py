@@ -26,6 +26,7 @@ from tributary_worker.models.resolver import ModelResolver, load_model, load_tok
 from tributary_worker.train import checkpoint
 from tributary_worker.train.config import FinetuneConfig
 from tributary_worker.train.data import (
+    TEMPLATE_ACCEPTS,
     DataError,
     Example,
     Record,
@@ -180,19 +181,20 @@ class LoRAFinetuneRecipe:
         records: list[Record] = []
         for name, path in datasets:
             records += read_snapshot(path, name)
-        wanted = [r for r in records if r.kind == self.config.task_template]
+        accepted = TEMPLATE_ACCEPTS[self.config.task_template]
+        wanted = [r for r in records if r.kind in accepted]
         if len(wanted) < len(records):
             self._on_event(
                 "warn",
-                f"skipped {len(records) - len(wanted)} of {len(records)} records that are not "
-                f"{self.config.task_template} records",
+                f"skipped {len(records) - len(wanted)} of {len(records)} records that the "
+                f"{self.config.task_template} template cannot train on (it takes {' and '.join(accepted)} records)",
             )
         if not wanted:
-            raise DataError(f"the datasets hold no {self.config.task_template} records to train on")
+            raise DataError(f"the datasets hold no {' or '.join(accepted)} records to train on")
         return wanted
 
     def _tokenize(self, records: Sequence[Record], what: str) -> list[Example]:
-        result = tokenize_records(self.tokenizer, records, self.config.max_length)
+        result = tokenize_records(self.tokenizer, records, self.config.max_length, self.config.task_template)
         self.truncated += result.truncated
         if result.truncated:
             self._on_event(
