@@ -1,14 +1,14 @@
 "use client";
 // A model page: its versions with their scores, the eval report of the selected one, its
 // runs, and the playground. Polls while a run of the model is under way.
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { formatDate, plural } from "@/components/datanets/detail/format";
 import { serverErrors } from "@/components/forms/errors";
 import { FormAlert } from "@/components/forms/form-alert";
 import { PageHeader } from "@/components/page-header";
 import { useTRPC } from "@/components/trpc/client";
-import { Card, CardBody, CardHeader, EmptyState, Table, TBody, TD, TH, THead, TR, buttonClasses, cn } from "@/components/ui";
+import { Button, Card, CardBody, CardHeader, EmptyState, Table, TBody, TD, TH, THead, TR, buttonClasses, cn, useToast } from "@/components/ui";
 import { EvalReport } from "./eval-report";
 import { formatLoss, formatPerplexity, isActive, settingsSummary, templateLabels } from "./format";
 import { Playground } from "./playground";
@@ -60,6 +60,23 @@ function VersionsTable({ href, versions, current }: { href: (v: number) => strin
   );
 }
 
+/** The version's PEFT adapter files, for use in peft, vLLM or LoRAX. */
+function AdapterDownloads({ orgSlug, runId }: { orgSlug: string; runId: string }) {
+  const trpc = useTRPC();
+  const { toast } = useToast();
+  const download = useMutation(
+    trpc.finetune.adapterUrl.mutationOptions({
+      onSuccess: ({ url }) => window.location.assign(url),
+      onError: (error) => toast({ title: "Download failed", description: serverErrors(error).message, variant: "error" }),
+    }),
+  );
+  return (["adapter_config.json", "adapter_model.safetensors"] as const).map((file) => (
+    <Button key={file} variant="secondary" size="sm" aria-label={`Download ${file}`} loading={download.isPending && download.variables?.file === file} onClick={() => download.mutate({ orgSlug, runId, file })}>
+      {file}
+    </Button>
+  ));
+}
+
 function VersionDetail({ orgSlug, version }: { orgSlug: string; version: RunRow }) {
   const trpc = useTRPC();
   // The run row carries the Datanet versions it trained on.
@@ -68,6 +85,7 @@ function VersionDetail({ orgSlug, version }: { orgSlug: string; version: RunRow 
     <Card>
       <CardHeader
         title={`Version ${version.versionNumber}`}
+        actions={<AdapterDownloads orgSlug={orgSlug} runId={version.id} />}
         description={
           <>
             Trained on{" "}

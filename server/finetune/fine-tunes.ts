@@ -12,6 +12,7 @@ import { availableModels } from "@/server/jobs/workers";
 import type { OrgContext } from "@/server/orgs/orgs";
 import type { BlobStore } from "@/server/storage/types";
 import { catalog, findBaseModel, TINY_MODEL_ID, type BaseModel } from "./catalog";
+import { ADAPTER_FILES } from "./complete";
 import { defaultHyperparameters, estimateRun, estimateSchema } from "./estimate";
 
 export type TaskTemplate = (typeof taskTemplates)[number];
@@ -163,6 +164,19 @@ export async function requireRun(db: Db, ctx: OrgContext, runId: string) {
   const run = await findRun(db, ctx.org.id, runId);
   if (!run) throw new TRPCError({ code: "NOT_FOUND", message: "No such fine-tune in this organization." });
   return typedRun(run);
+}
+
+/** The adapter files of a succeeded run (server/finetune/complete.ts writes them). */
+export const adapterFilesSchema = z.array(z.object({ name: z.string(), key: z.string(), sizeBytes: z.number() }));
+
+export const adapterUrlInput = runIdInput.extend({ file: z.enum(ADAPTER_FILES) });
+
+/** A short-lived download link to one file of a version's PEFT adapter. */
+export async function adapterUrl(db: Db, store: BlobStore, ctx: OrgContext, input: z.infer<typeof adapterUrlInput>) {
+  const run = await requireRun(db, ctx, input.runId);
+  const file = adapterFilesSchema.nullable().parse(run.adapter)?.find((f) => f.name === input.file);
+  if (!file) throw new TRPCError({ code: "NOT_FOUND", message: "This run has no adapter: one is made when training succeeds." });
+  return { url: await store.presignGet(file.key, { expiresInSeconds: 600, fileName: `${run.modelSlug}-v${run.versionNumber}-${file.name}` }) };
 }
 
 export const runsInput = z.object({ modelSlug: z.string().min(1).max(64).optional() });

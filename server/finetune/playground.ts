@@ -9,6 +9,7 @@ import { chatMessageSchema, generateResult } from "@/server/jobs/protocol";
 import { enqueueJob, getJob } from "@/server/jobs/queue";
 import type { OrgContext } from "@/server/orgs/orgs";
 import { findBaseModel, TINY_MODEL_ID } from "./catalog";
+import { adapterFilesSchema } from "./fine-tunes";
 
 export const askInput = z.object({
   modelSlug: z.string().min(1).max(64),
@@ -24,7 +25,7 @@ export async function ask(db: Db, ctx: OrgContext, input: z.infer<typeof askInpu
   const model = await findModel(db, ctx.org.id, input.modelSlug);
   if (!model) throw new TRPCError({ code: "NOT_FOUND", message: `No model “${input.modelSlug}” in this organization.` });
   const version = (await listRuns(db, ctx.org.id, model.id)).find((r) => r.versionNumber === input.versionNumber);
-  const files = z.array(z.object({ name: z.string(), key: z.string() })).nullable().parse(version?.adapter ?? null);
+  const files = adapterFilesSchema.nullable().parse(version?.adapter ?? null);
   if (!version || !files) throw new TRPCError({ code: "NOT_FOUND", message: `${model.name} has no version ${input.versionNumber}.` });
   const base = findBaseModel(model.baseModel);
   const payload: StoredGeneratePayload = {

@@ -4,7 +4,7 @@
 // the eval report, asks the playground, and stops the worker with SIGTERM.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
@@ -104,6 +104,15 @@ test("a fine-tune runs on the real worker, from launch to the playground", async
   await page.getByRole("link", { name: /Open version 1/ }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Capital tutor" })).toBeVisible();
   await expect(page.getByRole("table", { name: "Sample answers" })).toContainText(run.evalReport.samples[0]!.reference);
+  // The adapter downloads in PEFT's safetensors format: an 8-byte header length, then JSON naming the LoRA tensors.
+  const downloading = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Download adapter_model.safetensors" }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe("capital-tutor-v1-adapter_model.safetensors");
+  const bytes = readFileSync((await download.path())!);
+  const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString("utf8")) as Record<string, unknown>;
+  expect(Object.keys(header).some((name) => name.includes("lora_A"))).toBe(true);
+
   await page.getByRole("textbox", { name: "Prompt", exact: true }).fill("What is the capital of Peru?");
   await page.getByRole("button", { name: "Ask" }).click();
   const base = page.getByRole("region", { name: "Base model" });

@@ -130,6 +130,9 @@ describe("a fine-tune through the protocol", () => {
     expect(model.runs).toHaveLength(1);
     expect(model.runs[0]).toMatchObject({ versionNumber: 1, status: "succeeded", evalReport, metrics });
     expect(await owner.finetune.models({ orgSlug: org.slug })).toEqual([expect.objectContaining({ slug: "remedy-helper", versions: 1, runs: 1 })]);
+    const { url } = await owner.finetune.adapterUrl({ orgSlug: org.slug, runId: launched.id, file: "adapter_model.safetensors" });
+    expect(url).toContain(`jobs/${job.id}/adapter/adapter_model.safetensors`);
+    expect(new URL(url).searchParams.get("name")).toBe("remedy-helper-v1-adapter_model.safetensors");
     const events = await owner.finetune.events({ orgSlug: org.slug, runId: launched.id });
     expect(events.map((e) => e.message)).toEqual(expect.arrayContaining(["Inputs validated; queued for a worker.", "2 examples were truncated to 1024 tokens.", "Succeeded."]));
 
@@ -161,6 +164,7 @@ describe("a fine-tune through the protocol", () => {
     await owner.finetune.cancel({ orgSlug: org.slug, runId: launched.id });
     expect((await call(api.heartbeat, token, { leaseId: job.leaseId, progress, metrics: [], checkpoint: null }, job.id)).json.cancel).toBe(true);
     await expectTRPCError(owner.finetune.cancel({ orgSlug: org.slug, runId: launched.id }), "BAD_REQUEST", /already cancelled/);
+    await expectTRPCError(owner.finetune.adapterUrl({ orgSlug: org.slug, runId: launched.id, file: "adapter_config.json" }), "NOT_FOUND", /no adapter/);
     await owner.finetune.retry({ orgSlug: org.slug, runId: launched.id });
     expect(await owner.finetune.run({ orgSlug: org.slug, runId: launched.id })).toMatchObject({ status: "queued" });
   });

@@ -1,5 +1,7 @@
 // ModelFactory: the catalog, the launch wizard's plan and launch, runs, models, playground.
 import {
+  adapterUrl,
+  adapterUrlInput,
   cancelRun,
   catalogWithAvailability,
   eventsInput,
@@ -28,6 +30,7 @@ export const finetuneRouter = router({
   launch: orgProcedure("member").input(launchInput).mutation(({ ctx, input }) => launchFineTune(ctx.db, ctx.blobs, ctx, input)),
   runs: orgProcedure("viewer").input(runsInput).query(({ ctx, input }) => runsOf(ctx.db, ctx, input)),
   run: orgProcedure("viewer").input(runIdInput).query(({ ctx, input }) => requireRun(ctx.db, ctx, input.runId)),
+  adapterUrl: orgProcedure("viewer").input(adapterUrlInput).mutation(({ ctx, input }) => adapterUrl(ctx.db, ctx.blobs, ctx, input)),
   events: orgProcedure("viewer").input(eventsInput).query(({ ctx, input }) => runEvents(ctx.db, ctx, input)),
   cancel: orgProcedure("member").input(runIdInput).mutation(({ ctx, input }) => cancelRun(ctx.db, { ...ctx, userEmail: ctx.user.email ?? ctx.user.id }, input)),
   retry: orgProcedure("member").input(runIdInput).mutation(({ ctx, input }) => retryRun(ctx.db, { ...ctx, userEmail: ctx.user.email ?? ctx.user.id }, input)),
