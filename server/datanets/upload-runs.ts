@@ -21,6 +21,7 @@ import {
   type StagedRow,
 } from "@/server/db/queries/uploads";
 import type { BlobStore } from "@/server/storage/types";
+import { HashLines } from "./hash-lines";
 import { parseUpload, type FileKind, type Issue, type UploadResult } from "./parse";
 import type { ParseOptions } from "./uploads";
 
@@ -146,28 +147,20 @@ async function* parsed(ctx: RunContext, options: ParseOptions, progress: Progres
   }
 }
 
-/**
- * Within-file duplicate detection keys on the first 16 bytes of the hash as a one-byte
- * string instead of the hex. Measured on 4 M rows (1 GiB): ~170 B per distinct row, 700 MiB
- * of heap (bench/README.md). 128 bits make a false match negligible.
- */
-function seenKey(contentHash: string): string {
-  return Buffer.from(contentHash.slice(0, 32), "hex").toString("latin1");
-}
-
 /** Valid rows with their duplicates marked, in batches, so existing hashes are looked up in bulk. */
 async function* classified(db: Db, datanetId: string, rows: AsyncIterable<UploadResult>, signal: AbortSignal) {
-  const seen = new Map<string, number>();
+  // Within-file duplicates: 20 bytes per slot (server/datanets/hash-lines.ts).
+  const seen = new HashLines();
   let batch: Extract<UploadResult, { ok: true }>[] = [];
   async function* flush() {
     const existing = await existingHashes(db, datanetId, [...new Set(batch.map((r) => r.contentHash))]);
     for (const row of batch) {
-      const earlierLine = seen.get(seenKey(row.contentHash));
+      const earlierLine = seen.get(row.contentHash);
       const existingId = existing.get(row.contentHash);
       if (existingId) yield { row, duplicate: `duplicate of record ${existingId}, already in this Datanet` };
       else if (earlierLine !== undefined) yield { row, duplicate: `duplicate of line ${earlierLine} of this file` };
       else {
-        seen.set(seenKey(row.contentHash), row.line);
+        seen.set(row.contentHash, row.line);
         yield { row, duplicate: null };
       }
     }
