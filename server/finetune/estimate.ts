@@ -32,6 +32,13 @@ export function defaultHyperparameters(model: BaseModel, examples: number): Hype
 const A100_EFFECTIVE_FLOPS = 4.2e13;
 /** tiny-llama's LoRA recipe on a 2-core CPU: 19k tokens/s measured (400 chat records, batch 8); rounded down. */
 const TINY_CPU_TOKENS_PER_SECOND = 15_000;
+/**
+ * What a run costs besides its steps: loading (or, for tiny-llama, building) the model, the
+ * held-out evaluation and sample answers, uploads. CPU: a 60-step tiny-llama run took 7.1 s
+ * end to end with well under a second of training (tests/e2e/finetune-worker.spec.ts). GPU: an
+ * allowance for loading a cached model of a few GB and evaluating it, not yet measured.
+ */
+const OVERHEAD_SECONDS = { cpu: 7, gpu: 120 };
 
 export const estimateSchema = z.object({
   examples: z.number(),
@@ -57,7 +64,9 @@ export function estimateRun(model: BaseModel, examples: number, tokens: number, 
   const trainTokens = Math.round((tokens * trainExamples) / Math.max(1, examples)) * hp.epochs;
   const steps = Math.ceil(trainExamples / hp.batchSize) * hp.epochs;
   const onCpu = model.trainMemoryGb === 0;
-  const seconds = onCpu ? trainTokens / TINY_CPU_TOKENS_PER_SECOND : (6 * model.parametersB * 1e9 * trainTokens) / A100_EFFECTIVE_FLOPS;
+  const seconds = onCpu
+    ? OVERHEAD_SECONDS.cpu + trainTokens / TINY_CPU_TOKENS_PER_SECOND
+    : OVERHEAD_SECONDS.gpu + (6 * model.parametersB * 1e9 * trainTokens) / A100_EFFECTIVE_FLOPS;
   const passes = hp.epochs === 1 ? "1 pass" : `${hp.epochs} passes`;
   const where = onCpu ? "on a CPU worker" : "on one A100";
   return {
