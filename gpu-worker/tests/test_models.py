@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tributary_worker.models.resolver import CATALOG_HUB_IDS, ModelNotAvailable, ModelResolver, load_model, load_tokenizer, parse_models_arg
+from tributary_worker.models.resolver import ModelNotAvailable, ModelResolver, load_model, load_tokenizer, parse_models_arg
 from tributary_worker.models.tiny_llama import TinyLlamaSpec, build_tiny_llama, ensure_tiny_llama
 
 
@@ -76,10 +76,12 @@ def test_mirror_folder_serves_hub_ids(tmp_path: Path, worker_cache: Path, tiny_p
 
 
 def test_resolver_sources_and_refusals(tmp_path: Path, worker_cache: Path) -> None:
-    resolver = ModelResolver(cache_dir=worker_cache, model_dir=tmp_path)
+    resolver = ModelResolver(cache_dir=worker_cache, model_dir=tmp_path, extra_models=("Qwen/Qwen2.5-0.5B-Instruct",))
     assert resolver.resolve("tiny-llama").kind == "built"
-    catalog = resolver.resolve(CATALOG_HUB_IDS[0])
-    assert (catalog.kind, catalog.location) == ("hub", CATALOG_HUB_IDS[0])
+    offered = resolver.resolve("Qwen/Qwen2.5-0.5B-Instruct")
+    assert (offered.kind, offered.location) == ("hub", "Qwen/Qwen2.5-0.5B-Instruct")
+    with pytest.raises(ModelNotAvailable, match="--models HuggingFaceTB/SmolLM2-135M-Instruct"):
+        resolver.resolve("HuggingFaceTB/SmolLM2-135M-Instruct")
     with pytest.raises(ModelNotAvailable, match="--models acme/secret"):
         resolver.resolve("acme/secret")
     for bad in ("../etc/passwd", "/abs/path", "a/../b", "acme/x/y", "acme/.."):

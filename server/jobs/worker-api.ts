@@ -6,7 +6,7 @@ import { checkFineTuneArtifacts, recordFineTuneResult } from "@/server/finetune/
 import type { BlobStore } from "@/server/storage/types";
 import { jobBlobPrefix, toWirePayload } from "./payloads";
 import * as protocol from "./protocol";
-import { addWorkerEvents, assertLease, completeJob, failJob, heartbeat, leaseNextJob, LeaseLostError, reapExpiredLeases, releaseJob, type QueuePolicy } from "./queue";
+import { addWorkerEvents, assertLease, completeJob, failJob, heartbeat, leaseNextJob, LeaseLostError, releaseJob, type QueuePolicy } from "./queue";
 import { authenticateWorkerToken, registerWorker, touchWorker, type WorkerToken } from "./workers";
 
 export interface WorkerApiDeps {
@@ -79,7 +79,6 @@ const POLL_MS = 1000;
 
 const lease = workerRoute(protocol.leaseRequest, protocol.leaseResponse, async (call) => {
   const leaser = await worker(call, call.body.workerId);
-  await reapExpiredLeases(call.db, call.policy);
   const deadline = Date.now() + call.body.waitSeconds * 1000;
   for (;;) {
     const job = await leaseNextJob(call.db, leaser, call.policy);

@@ -49,11 +49,13 @@ export interface WorkerToken {
 export async function authenticateWorkerToken(db: Db, bearer: string): Promise<WorkerToken | null> {
   if (!bearer.startsWith(TOKEN_PREFIX) || bearer.length > 200) return null;
   const [row] = await db
-    .update(workerTokens)
-    .set({ lastUsedAt: sql`now()` })
-    .where(and(eq(workerTokens.tokenHash, hashToken(bearer)), isNull(workerTokens.revokedAt)))
-    .returning({ id: workerTokens.id, orgId: workerTokens.orgId });
-  return row ?? null;
+    .select({ id: workerTokens.id, orgId: workerTokens.orgId, stale: sql<boolean>`coalesce(${workerTokens.lastUsedAt} < now() - interval '1 minute', true)` })
+    .from(workerTokens)
+    .where(and(eq(workerTokens.tokenHash, hashToken(bearer)), isNull(workerTokens.revokedAt)));
+  if (!row) return null;
+  // "Last used" is shown to the minute: heartbeats and lease polls need not write it each time.
+  if (row.stale) await db.update(workerTokens).set({ lastUsedAt: sql`now()` }).where(eq(workerTokens.id, row.id));
+  return { id: row.id, orgId: row.orgId };
 }
 
 export async function registerWorker(db: Db, token: WorkerToken, input: { name: string; version: string; capabilities: Capabilities }) {

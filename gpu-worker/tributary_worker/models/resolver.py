@@ -5,7 +5,8 @@ Three sources, tried in this order:
 - a mirror folder (`--model-dir DIR`, e.g. a synced copy of an S3 bucket): `DIR/<org>/<name>`
   holds a model saved with `save_pretrained`.
 - the Hugging Face Hub: `from_pretrained("<org>/<name>")`, which uses the Hub's cache and honours
-  HF_HUB_OFFLINE / HF_HOME / HF_TOKEN as usual. Only ids in the catalog or given with `--models`.
+  HF_HUB_OFFLINE / HF_HOME / HF_TOKEN as usual. Only ids given with `--models` (the catalog itself
+  lives on the server, server/finetune/catalog.ts).
 
 Ids come from the server, so they are checked against a strict pattern before they are used as
 a path below the mirror folder.
@@ -19,20 +20,6 @@ from pathlib import Path
 from typing import Literal
 
 from tributary_worker.models.tiny_llama import TINY_LLAMA_ID, TinyLlamaSpec, ensure_tiny_llama
-
-# The base models the control plane offers (server-side catalog), besides tiny-llama.
-CATALOG_HUB_IDS = (
-    "HuggingFaceTB/SmolLM2-135M-Instruct",
-    "HuggingFaceTB/SmolLM2-360M-Instruct",
-    "HuggingFaceTB/SmolLM2-1.7B-Instruct",
-    "Qwen/Qwen2.5-0.5B-Instruct",
-    "Qwen/Qwen2.5-1.5B-Instruct",
-    "Qwen/Qwen2.5-7B-Instruct",
-    "meta-llama/Llama-3.2-1B-Instruct",
-    "meta-llama/Llama-3.2-3B-Instruct",
-    "meta-llama/Llama-3.1-8B-Instruct",
-    "mistralai/Mistral-7B-Instruct-v0.3",
-)
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 
@@ -107,7 +94,8 @@ class ModelResolver:
             folder = self.model_dir / model_id
             if (folder / "config.json").is_file():
                 return ModelSource(model_id, "mirror", str(folder))
-        if model_id in self.extra_models or model_id in CATALOG_HUB_IDS:
+        # Only what this worker advertised: the server leases no other base model to it.
+        if model_id in self.extra_models:
             return ModelSource(model_id, "hub", model_id)
         raise ModelNotAvailable(
             f"model {model_id!r} is not available on this worker: mirror it as "
