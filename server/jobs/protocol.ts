@@ -18,6 +18,15 @@ const artifactName = z
   .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, "use letters, digits, '.', '_', '-' and '/' between parts")
   .refine((s) => !s.split("/").includes(".."), "must not contain '..'");
 
+/** A worker that serves: its HTTP base URL (gpu-worker/SERVING.md), the one base model its engine holds, its batch and adapter-slot sizes. */
+export const servingSchema = z.object({
+  url: z.url({ protocol: /^https?$/ }),
+  baseModel: modelId,
+  maxBatchSize: z.number().int().min(1).max(4096),
+  gpuAdapterSlots: z.number().int().min(1).max(100_000),
+});
+export type Serving = z.infer<typeof servingSchema>;
+
 export const capabilitiesSchema = z.object({
   device: z.enum(["cuda", "cpu", "mps"]),
   gpuName: z.string().max(200).nullable(),
@@ -26,6 +35,8 @@ export const capabilitiesSchema = z.object({
   /** Catalog ids of the base models this worker can load. */
   models: z.array(modelId).max(200),
   kinds: z.array(z.enum(jobKinds)).min(1),
+  /** Absent or null: the worker does not serve. */
+  serving: servingSchema.nullish(),
 });
 export type Capabilities = z.infer<typeof capabilitiesSchema>;
 
@@ -229,6 +240,7 @@ export const errorResponse = z.object({ error: z.object({ code: z.enum(errorCode
 /** Every message by name, as the JSON Schema file lists them. */
 export const protocolMessages = {
   Capabilities: capabilitiesSchema,
+  Serving: servingSchema,
   Hyperparameters: hyperparametersSchema,
   FinetunePayload: finetunePayload,
   GeneratePayload: generatePayload,
