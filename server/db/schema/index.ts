@@ -3,3 +3,4 @@ export * from "./orgs";
 export * from "./datanets";
 export * from "./jobs";
 export * from "./finetune";
+export * from "./serving";
