@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "@/server/db/connect";
+import { lastUsedIsStale } from "@/server/db/queries/last-used";
 import { jobs, workers, workerTokens } from "@/server/db/schema";
 import { capabilitiesSchema, type Capabilities } from "./protocol";
 
@@ -49,11 +50,10 @@ export interface WorkerToken {
 export async function authenticateWorkerToken(db: Db, bearer: string): Promise<WorkerToken | null> {
   if (!bearer.startsWith(TOKEN_PREFIX) || bearer.length > 200) return null;
   const [row] = await db
-    .select({ id: workerTokens.id, orgId: workerTokens.orgId, stale: sql<boolean>`coalesce(${workerTokens.lastUsedAt} < now() - interval '1 minute', true)` })
+    .select({ id: workerTokens.id, orgId: workerTokens.orgId, stale: lastUsedIsStale(workerTokens.lastUsedAt) })
     .from(workerTokens)
     .where(and(eq(workerTokens.tokenHash, hashToken(bearer)), isNull(workerTokens.revokedAt)));
   if (!row) return null;
-  // "Last used" is shown to the minute: heartbeats and lease polls need not write it each time.
   if (row.stale) await db.update(workerTokens).set({ lastUsedAt: sql`now()` }).where(eq(workerTokens.id, row.id));
   return { id: row.id, orgId: row.orgId };
 }

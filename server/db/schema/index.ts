@@ -4,3 +4,4 @@ export * from "./datanets";
 export * from "./jobs";
 export * from "./finetune";
 export * from "./serving";
+export * from "./api-keys";

@@ -1,0 +1,100 @@
+// Usage metering: every gateway request adds to its key's row for (deployment, UTC day), and the
+// API keys page charts those rows. Many events can be written in one statement, so a gateway
+// that buffers them pays one database round trip per batch, not per request.
+import { and, eq, gte, sql, type SQL } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
+import type { Db } from "@/server/db/connect";
+import { apiKeys, apiUsageDaily } from "@/server/db/schema/api-keys";
+import { settleReservations, type TokenReservation } from "./rate-limit";
+
+export interface UsageEvent {
+  keyId: string;
+  deploymentId: string;
+  promptTokens: number;
+  completionTokens: number;
+  /** False for a request answered with an error (it still counts as a request). */
+  ok: boolean;
+  /** What admitRequest reserved for this request; its token count is corrected to what was used. */
+  reservation?: TokenReservation | null;
+  /** When the request was made; now if not given. Decides its UTC day. */
+  at?: Date;
+}
+
+const utcDay = (at: Date) => at.toISOString().slice(0, 10);
+
+export async function recordUsage(db: Db, event: UsageEvent) {
+  await recordUsageMany(db, [event]);
+}
+
+/** Adds events to the daily rollup (summed per key, deployment and day first) and settles their reservations. */
+export async function recordUsageMany(db: Db, events: UsageEvent[]) {
+  if (events.length === 0) return;
+  const rows = new Map<string, Omit<UsageDay, "day"> & { keyId: string; deploymentId: string; day: string }>();
+  for (const e of events) {
+    const day = utcDay(e.at ?? new Date());
+    const id = `${e.keyId}/${e.deploymentId}/${day}`;
+    const row = rows.get(id) ?? { keyId: e.keyId, deploymentId: e.deploymentId, day, requests: 0, errors: 0, promptTokens: 0, completionTokens: 0 };
+    row.requests += 1;
+    row.errors += e.ok ? 0 : 1;
+    row.promptTokens += e.promptTokens;
+    row.completionTokens += e.completionTokens;
+    rows.set(id, row);
+  }
+  const t = apiUsageDaily;
+  const add = (column: PgColumn) => sql`${column} + excluded.${sql.identifier(column.name)}`;
+  await db
+    .insert(t)
+    .values([...rows.values()])
+    .onConflictDoUpdate({
+      target: [t.keyId, t.deploymentId, t.day],
+      set: {
+        requests: add(t.requests),
+        errors: add(t.errors),
+        promptTokens: add(t.promptTokens),
+        completionTokens: add(t.completionTokens),
+      },
+    });
+  await settleReservations(
+    db,
+    events.flatMap((e) => (e.reservation ? [{ reservation: e.reservation, usedTokens: e.promptTokens + e.completionTokens }] : [])),
+  );
+}
+
+export interface UsageDay {
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  requests: number;
+  errors: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** The org's usage for each of the last `days` UTC days (today last), zeros where nothing was used. */
+export async function usageSeries(db: Db, orgId: string, options: { days: number; keyId?: string; deploymentId?: string }): Promise<UsageDay[]> {
+  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+  const days = Array.from({ length: options.days }, (_, i) => utcDay(new Date(today - (options.days - 1 - i) * 86_400_000)));
+  const t = apiUsageDaily;
+  const filters: (SQL | undefined)[] = [
+    eq(apiKeys.orgId, orgId),
+    gte(t.day, days[0]!),
+    options.keyId ? eq(t.keyId, options.keyId) : undefined,
+    options.deploymentId ? eq(t.deploymentId, options.deploymentId) : undefined,
+  ];
+  const rows = await db
+    .select({
+      day: t.day,
+      requests: sql<number>`sum(${t.requests})::int`,
+      errors: sql<number>`sum(${t.errors})::int`,
+      promptTokens: sql<number>`sum(${t.promptTokens})::float8`,
+      completionTokens: sql<number>`sum(${t.completionTokens})::float8`,
+    })
+    .from(t)
+    .innerJoin(apiKeys, eq(t.keyId, apiKeys.id))
+    .where(and(...filters))
+    .groupBy(t.day);
+  const byDay = new Map(rows.map((r) => [r.day, r]));
+  return days.map((day) => {
+    const r = byDay.get(day);
+    return { day, requests: r?.requests ?? 0, errors: r?.errors ?? 0, promptTokens: r?.promptTokens ?? 0, completionTokens: r?.completionTokens ?? 0 };
+  });
+}
