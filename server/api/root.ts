@@ -1,6 +1,8 @@
 // The app's tRPC router: one sub-router per product area.
 import { accountRouter } from "./routers/account";
+import { apiKeysRouter } from "./routers/api-keys";
 import { datanetsRouter } from "./routers/datanets";
+import { deploymentsRouter } from "./routers/deployments";
 import { finetuneRouter } from "./routers/finetune";
 import { invitesRouter } from "./routers/invites";
 import { orgsRouter } from "./routers/orgs";
@@ -14,6 +16,8 @@ export const appRouter = router({
   datanets: datanetsRouter,
   finetune: finetuneRouter,
   workers: workersRouter,
+  deployments: deploymentsRouter,
+  apiKeys: apiKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

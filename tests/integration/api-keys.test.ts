@@ -10,9 +10,10 @@ import { apiKeyRateWindows, apiKeys, deployments, fineTunes, jobs, models, organ
 import { authenticateApiKey, createApiKey, keyCanUse, listApiKeys, revokeApiKey, type ApiKeyPrincipal, type CreateApiKeyInput } from "@/server/serving/api-keys";
 import { admitRequest } from "@/server/serving/rate-limit";
 import { recordUsage, recordUsageMany, usageSeries } from "@/server/serving/usage";
+import { callerFor } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { expectTRPCError } from "../helpers/errors";
-import { createOrgWithOwner, type TestOrg } from "../helpers/orgs";
+import { addMemberVia, createOrgWithOwner, type TestOrg } from "../helpers/orgs";
 
 let database: TestDatabase;
 let db: Db;
@@ -259,5 +260,34 @@ describe("usage", () => {
     expect((await usageSeries(db, orgId, { days: 1, deploymentId: otherOrgDeployment }))[0]!.requests).toBe(0);
     expect((await usageSeries(db, otherOrgId, { days: 1 }))[0]).toMatchObject({ requests: 1, promptTokens: 1000 });
     expect((await usageSeries(db, orgId, { days: 2, keyId: one.id })).map((d) => d.requests)).toEqual([0, 1]);
+  });
+});
+
+describe("the apiKeys router", () => {
+  it("lets admins create and revoke keys, and members list them and read usage", async () => {
+    const member = await addMemberVia(db, org, "member");
+    const owner = callerFor(db, org.owner.userId);
+    const created = await owner.apiKeys.create({ orgSlug: org.slug, name: "  mobile app ", deploymentIds: [deploymentB], expiresAt: null, requestsPerMinute: 60, tokensPerMinute: null });
+    expect(created).toMatchObject({ name: "mobile app", prefix: created.secret.slice(0, 10) });
+    const key = await principal(created.secret);
+    expect(key).toMatchObject({ orgId, deploymentIds: [deploymentB], requestsPerMinute: 60, tokensPerMinute: null });
+
+    const asMember = callerFor(db, member.userId);
+    const listed = await asMember.apiKeys.list({ orgSlug: org.slug });
+    expect(listed.find((k) => k.id === created.id)).toMatchObject({ name: "mobile app", deployments: [{ id: deploymentB, name: "legal-bot" }], requestsPerMinute: 60 });
+    expect(JSON.stringify(listed)).not.toContain(created.secret);
+    expect((await asMember.apiKeys.deployments({ orgSlug: org.slug })).map((d) => d.name)).toEqual(["legal-bot", "support-bot"]);
+    await recordUsage(db, { keyId: created.id, deploymentId: deploymentB, promptTokens: 9, completionTokens: 3, ok: true });
+    expect((await asMember.apiKeys.usage({ orgSlug: org.slug, days: 7, keyId: created.id })).at(-1)).toMatchObject({ requests: 1, promptTokens: 9, completionTokens: 3 });
+    await expectTRPCError(asMember.apiKeys.revoke({ orgSlug: org.slug, keyId: created.id }), "FORBIDDEN");
+
+    await expectTRPCError(
+      owner.apiKeys.create({ orgSlug: org.slug, name: "x", deploymentIds: null, expiresAt: null, requestsPerMinute: 0, tokensPerMinute: null }),
+      "BAD_REQUEST",
+      /Requests per minute must be at least 1/,
+    );
+    await owner.apiKeys.revoke({ orgSlug: org.slug, keyId: created.id });
+    expect(await refusal(`Bearer ${created.secret}`)).toMatch(/was revoked/);
+    await expectTRPCError(owner.apiKeys.revoke({ orgSlug: org.slug, keyId: created.id }), "NOT_FOUND");
   });
 });

@@ -78,6 +78,7 @@ function damagingInput(path: string): Record<string, unknown> {
     "account.changePassword": { currentPassword: "x", newPassword: "correct-horse-42" },
     "account.linkWallet": { message: "x", signature: "0x00" },
     "workers.createToken": { orgSlug, name: "mallory's worker" },
+    "apiKeys.create": { orgSlug, name: "mallory's app", deploymentIds: null, expiresAt: null, requestsPerMinute: null, tokensPerMinute: null },
     "finetune.launch": { orgSlug, baseModel: "tiny-llama", datanetVersionIds: [crypto.randomUUID()], taskTemplate: "chat", modelName: "Pwned" },
   };
   return samples[path] ?? { orgSlug };
