@@ -1,0 +1,137 @@
+// The public OpenAI-compatible API (/v1/models, /v1/chat/completions, /v1/completions): API key,
+// deployment by name and the key's scope, rate limits, then the gateway; usage is metered per
+// key and deployment in batched writes. Every error is an OpenAI error object.
+import type { Db } from "@/server/db/connect";
+import type { BlobStore } from "@/server/storage/types";
+import { authenticateApiKey, keyCanUse, type ApiKeyPrincipal } from "./api-keys";
+import { findDeploymentForGateway, listCallableDeployments, type GatewayDeployment } from "./deployments";
+import { gatewayFor, type Gateway, type GatewayOptions } from "./gateway";
+import { chatRequestSchema, completionRequestSchema, estimateTokens, OpenAIError, parseRequest, type Endpoint } from "./openai";
+import { admitRequest } from "./rate-limit";
+import { recordUsageMany, type UsageEvent } from "./usage";
+
+export interface V1ApiDeps {
+  db: Db;
+  store: BlobStore;
+}
+
+type RouteContext = { params: Promise<Record<string, string | string[]>> };
+
+/** Usage events wait this long at most before one batched write. */
+const USAGE_FLUSH_MS = 250;
+
+const notFound = (model: string) =>
+  new OpenAIError(404, `The model '${model}' does not exist or you do not have access to it. GET /v1/models lists the deployments this key can call.`, "invalid_request_error", "model_not_found", "model");
+
+export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<GatewayOptions> = {}) {
+  const deploymentCache = new Map<string, { at: number; row: Promise<GatewayDeployment | null> }>();
+  let pending: UsageEvent[] = [];
+  let flushing: Promise<void> | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  const gateway = (): Gateway => gatewayFor(deps(), gatewayOptions);
+
+  async function flushUsage(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    await flushing;
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    flushing = recordUsageMany(deps().db, batch)
+      .catch((error: unknown) => console.error(`usage: ${batch.length} events not recorded`, error))
+      .finally(() => (flushing = null));
+    await flushing;
+  }
+
+  function record(event: UsageEvent) {
+    pending.push(event);
+    timer ??= setTimeout(() => void flushUsage(), USAGE_FLUSH_MS);
+  }
+
+  /** The deployment by name in the key's org, cached like the gateway's worker lists. */
+  function deployment(orgId: string, name: string) {
+    const key = `${orgId}\0${name}`;
+    const cached = deploymentCache.get(key);
+    if (cached && Date.now() - cached.at < gateway().options.cacheTtlMs) return cached.row;
+    const row = findDeploymentForGateway(deps().db, orgId, name);
+    deploymentCache.set(key, { at: Date.now(), row });
+    row.catch(() => deploymentCache.delete(key));
+    return row;
+  }
+
+  async function authenticate(req: Request): Promise<ApiKeyPrincipal> {
+    const auth = await authenticateApiKey(deps().db, req.headers.get("authorization"));
+    if (!auth.ok) throw new OpenAIError(401, auth.message, "invalid_request_error", "invalid_api_key");
+    return auth.key;
+  }
+
+  /** Runs a handler, answering any OpenAIError as its error object and anything else as a 500. */
+  const handle =
+    <C>(fn: (req: Request, ctx: C) => Promise<Response>) =>
+    async (req: Request, ctx: C): Promise<Response> => {
+      try {
+        return await fn(req, ctx);
+      } catch (error) {
+        if (error instanceof OpenAIError) return error.toResponse();
+        console.error("v1 api error", error);
+        return new OpenAIError(500, "The server failed to handle this request; retry later.", "server_error").toResponse();
+      }
+    };
+
+  async function callable(key: ApiKeyPrincipal, name: string) {
+    const found = await deployment(key.orgId, name);
+    if (!found || found.status === "stopped") throw notFound(name);
+    if (!keyCanUse(key, { id: found.id, orgId: key.orgId })) {
+      throw new OpenAIError(403, `This API key may not call '${name}'. Use a key scoped to this deployment, or add it to this key's deployments on the API keys page.`, "permission_error", "model_not_permitted", "model");
+    }
+    if (found.status === "failed") throw new OpenAIError(503, `The deployment '${name}' failed: ${found.statusMessage ?? "see the Deployments page"}`, "server_error", "deployment_failed", null, { "retry-after": "30" });
+    if (found.status !== "ready") throw new OpenAIError(503, `The deployment '${name}' is still loading its adapter; retry in a few seconds.`, "server_error", "model_loading", null, { "retry-after": "5" });
+    return found;
+  }
+
+  const completion = (endpoint: Endpoint) =>
+    handle(async (req: Request) => {
+      const key = await authenticate(req);
+      let json: unknown;
+      try {
+        json = await req.json();
+      } catch {
+        throw new OpenAIError(400, "We could not parse the JSON body of your request. Send a JSON object with Content-Type: application/json.", "invalid_request_error", "invalid_json");
+      }
+      const request = endpoint === "chat" ? parseRequest(chatRequestSchema, json) : parseRequest(completionRequestSchema, json);
+      const found = await callable(key, request.model);
+      const admitted = await admitRequest(deps().db, key, { tokens: estimateTokens(endpoint, request) });
+      if (!admitted.ok) {
+        throw new OpenAIError(429, admitted.message, admitted.limit, "rate_limit_exceeded", null, { "retry-after": String(admitted.retryAfterSeconds) });
+      }
+      const target = { orgId: key.orgId, baseModel: found.baseModel, adapterId: found.fineTuneId, adapterFiles: found.adapterFiles, model: found.name };
+      return gateway().complete(target, endpoint, request, {
+        signal: req.signal,
+        onSettled: (outcome) =>
+          record({ keyId: key.keyId, deploymentId: found.id, promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens, ok: outcome.ok, reservation: admitted.reservation }),
+      });
+    });
+
+  const modelObject = (d: { name: string; createdAt: Date }) => ({ id: d.name, object: "model" as const, created: Math.floor(d.createdAt.getTime() / 1000), owned_by: "tributary" });
+
+  return {
+    models: handle(async (req: Request) => {
+      const key = await authenticate(req);
+      const rows = await listCallableDeployments(deps().db, key.orgId, key.deploymentIds);
+      return Response.json({ object: "list", data: rows.map(modelObject) });
+    }),
+    model: handle(async (req: Request, ctx: RouteContext) => {
+      const key = await authenticate(req);
+      const name = String((await ctx.params).model ?? "");
+      const rows = await listCallableDeployments(deps().db, key.orgId, key.deploymentIds);
+      const row = rows.find((r) => r.name === name);
+      if (!row) throw notFound(name);
+      return Response.json(modelObject(row));
+    }),
+    chatCompletions: completion("chat"),
+    completions: completion("completions"),
+    /** Writes buffered usage now (tests, and shutdown). */
+    flushUsage,
+  };
+}
