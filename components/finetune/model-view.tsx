@@ -8,6 +8,8 @@ import { serverErrors } from "@/components/forms/errors";
 import { FormAlert } from "@/components/forms/form-alert";
 import { PageHeader } from "@/components/page-header";
 import { useTRPC } from "@/components/trpc/client";
+import { DeployButton } from "@/components/serving/deploy-button";
+import type { DeploymentRow } from "@/components/serving/deployment-status";
 import { Button, Card, CardBody, CardHeader, EmptyState, Table, TBody, TD, TH, THead, TR, buttonClasses, cn, useToast } from "@/components/ui";
 import { EvalReport } from "./eval-report";
 import { formatLoss, formatPerplexity, isActive, settingsSummary, templateLabels } from "./format";
@@ -77,7 +79,9 @@ function AdapterDownloads({ orgSlug, runId }: { orgSlug: string; runId: string }
   ));
 }
 
-function VersionDetail({ orgSlug, version }: { orgSlug: string; version: RunRow }) {
+type Deploying = { baseName: string; servingWorkers: number | undefined; deployments: Pick<DeploymentRow, "id" | "name" | "status">[]; canDeploy: boolean };
+
+function VersionDetail({ orgSlug, version, deploying }: { orgSlug: string; version: RunRow; deploying: Deploying }) {
   const trpc = useTRPC();
   // The run row carries the Datanet versions it trained on.
   const run = useQuery(trpc.finetune.run.queryOptions({ orgSlug, runId: version.id }));
@@ -85,7 +89,12 @@ function VersionDetail({ orgSlug, version }: { orgSlug: string; version: RunRow 
     <Card>
       <CardHeader
         title={`Version ${version.versionNumber}`}
-        actions={<AdapterDownloads orgSlug={orgSlug} runId={version.id} />}
+        actions={
+          <>
+            <AdapterDownloads orgSlug={orgSlug} runId={version.id} />
+            <DeployButton orgSlug={orgSlug} modelSlug={version.modelSlug} versionNumber={version.versionNumber!} {...deploying} />
+          </>
+        }
         description={
           <>
             Trained on{" "}
@@ -112,6 +121,10 @@ export function ModelView({ orgSlug, modelSlug, selected, canTrain }: Props) {
     refetchInterval: (query) => (query.state.data?.runs.some((r) => isActive(r.status)) ? 3000 : false),
   });
   const catalog = useQuery(trpc.finetune.catalog.queryOptions({ orgSlug }));
+  const serving = useQuery({
+    ...trpc.deployments.forModel.queryOptions({ orgSlug, modelSlug }),
+    refetchInterval: (query) => (query.state.data?.deployments.some((d) => d.status === "pending" || d.status === "loading") ? 2000 : 15_000),
+  });
 
   if (model.isError && !model.data) {
     return (
@@ -131,6 +144,9 @@ export function ModelView({ orgSlug, modelSlug, selected, canTrain }: Props) {
   const versions = data.runs.filter((r) => r.versionNumber !== null).sort((a, b) => b.versionNumber! - a.versionNumber!);
   const current = versions.find((v) => v.versionNumber === selected) ?? versions[0];
   const available = catalog.data?.find((m) => m.id === data.baseModel)?.available;
+  const versionDeployments = (v: RunRow | undefined) => (serving.data?.deployments ?? []).filter((d) => d.fineTuneId === v?.id);
+  // The playground goes through the gateway when the version is deployed and ready.
+  const deployed = versionDeployments(current).find((d) => d.status === "ready");
 
   return (
     <>
@@ -153,14 +169,28 @@ export function ModelView({ orgSlug, modelSlug, selected, canTrain }: Props) {
         {selected !== null && current && current.versionNumber !== selected && (
           <FormAlert message={`${data.name} has no version ${selected}; showing version ${current.versionNumber}.`} />
         )}
-        {current && <VersionDetail orgSlug={orgSlug} version={current} />}
+        {current && (
+          <VersionDetail
+            orgSlug={orgSlug}
+            version={current}
+            deploying={{ baseName, servingWorkers: serving.data?.servingWorkers, deployments: versionDeployments(current), canDeploy: canTrain }}
+          />
+        )}
         {current && (
           <Card>
-            <CardHeader title="Playground" description={`Ask the base model and a tuned version the same question, and compare their answers.`} />
+            <CardHeader
+              title="Playground"
+              description={
+                deployed
+                  ? `Ask the base model and version ${current.versionNumber} the same question through the gateway (deployment ${deployed.name}), and compare their answers.`
+                  : "Ask the base model and a tuned version the same question, and compare their answers."
+              }
+            />
             <CardBody>
               {canTrain ? (
                 <Playground
-                  key={current.versionNumber}
+                  key={`${current.versionNumber}-${deployed?.id ?? "job"}`}
+                  deployment={deployed ? { id: deployed.id, name: deployed.name } : null}
                   orgSlug={orgSlug}
                   modelSlug={data.slug}
                   versions={versions.map((v) => v.versionNumber!)}

@@ -1,6 +1,7 @@
 "use client";
-// The playground: one prompt answered by the base model and a tuned version side by side. The
-// question is a high-priority job a worker runs; the answer is polled every second until it ends.
+// The playground: one prompt answered by the base model and a tuned version side by side. A
+// deployed version is asked through the gateway, like API callers ask it; an undeployed one
+// through a high-priority job a worker runs, whose answer is polled every second until it ends.
 import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type FormEvent, type KeyboardEvent } from "react";
@@ -20,6 +21,8 @@ type Props = {
   baseName: string;
   /** Whether an online worker can load the base model now. */
   available: boolean | undefined;
+  /** The ready deployment of `defaultVersion`: asked through the gateway instead of a job. */
+  deployment: { id: string; name: string } | null;
 };
 
 const fields = ["maxTokens", "temperature", "messages"] as const;
@@ -45,7 +48,7 @@ function Answer({ title, note, output, waiting }: { title: string; note?: string
   );
 }
 
-export function Playground({ orgSlug, modelSlug, versions, defaultVersion, baseName, available }: Props) {
+export function Playground({ orgSlug, modelSlug, versions, defaultVersion, baseName, available, deployment }: Props) {
   const trpc = useTRPC();
   const [version, setVersion] = useState(defaultVersion);
   const [system, setSystem] = useState("");
@@ -55,6 +58,8 @@ export function Playground({ orgSlug, modelSlug, versions, defaultVersion, baseN
   const [asked, setAsked] = useState<{ jobId: string; version: number } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const ask = useMutation(trpc.finetune.ask.mutationOptions());
+  const askGateway = useMutation(trpc.deployments.ask.mutationOptions());
+  const [gatewayOutputs, setGatewayOutputs] = useState<Output[] | null>(null);
   const answer = useQuery({
     ...trpc.finetune.answer.queryOptions({ orgSlug, jobId: asked?.jobId ?? "" }),
     enabled: asked !== null,
@@ -71,6 +76,13 @@ export function Playground({ orgSlug, modelSlug, versions, defaultVersion, baseN
     }
     const messages = [...(system.trim() ? [{ role: "system" as const, content: system }] : []), { role: "user" as const, content: prompt }];
     try {
+      if (deployment) {
+        setAsked(null);
+        setGatewayOutputs(null);
+        const answered = await askGateway.mutateAsync({ orgSlug, modelSlug, versionNumber: version, messages, maxTokens: Number(maxTokens), temperature: Number(temperature), deploymentId: deployment.id });
+        setGatewayOutputs(answered.outputs);
+        return;
+      }
       const { jobId } = await ask.mutateAsync({ orgSlug, modelSlug, versionNumber: version, messages, maxTokens: Number(maxTokens), temperature: Number(temperature) });
       setAsked({ jobId, version });
     } catch (error) {
@@ -90,7 +102,7 @@ export function Playground({ orgSlug, modelSlug, versions, defaultVersion, baseN
       : status === "running"
         ? "Generating…"
         : `Waiting for a worker that can load ${baseName}…`;
-  const output = (variant: string) => (done ? answer.data?.outputs.find((o) => o.variant === variant) : undefined);
+  const output = (variant: string) => (gatewayOutputs ?? (done ? answer.data?.outputs : undefined))?.find((o) => o.variant === variant);
 
   return (
     <div className="space-y-4">
@@ -101,7 +113,7 @@ export function Playground({ orgSlug, modelSlug, versions, defaultVersion, baseN
           <div className="mt-3 space-y-3 pb-1">
             <Textarea label="System message (optional)" rows={2} value={system} onChange={(e) => setSystem(e.target.value)} hint="Instructions both models get before your prompt." />
             <div className="grid gap-3 sm:grid-cols-3">
-              {versions.length > 1 && (
+              {versions.length > 1 && !deployment && (
                 <Select label="Tuned version" value={version} onChange={(e) => setVersion(Number(e.target.value))}>
                   {versions.map((v) => <option key={v} value={v}>v{v}</option>)}
                 </Select>
@@ -113,21 +125,21 @@ export function Playground({ orgSlug, modelSlug, versions, defaultVersion, baseN
         </details>
         <FormAlert message={errors.rest || null} />
         <div className="flex flex-wrap items-center gap-3">
-          <Button type="submit" loading={ask.isPending || waiting !== null}>Ask</Button>
-          {available === false && (
+          <Button type="submit" loading={ask.isPending || askGateway.isPending || waiting !== null}>Ask</Button>
+          {available === false && !deployment && (
             <p className="text-sm text-warning-800">
               No online worker can load {baseName} right now; questions wait until one connects (<Link href={`/${orgSlug}/workers`} className="underline">Workers</Link>).
             </p>
           )}
         </div>
       </form>
-      {asked && (
+      {(asked || gatewayOutputs || askGateway.isPending) && (
         <div aria-live="polite" className="space-y-3">
           {(status === "failed" || status === "cancelled") && <FormAlert message={answer.data?.error ?? "The worker could not answer. Try again."} />}
           {answer.error && <FormAlert message={serverErrors(answer.error).message} />}
           <div className="grid gap-3 md:grid-cols-2">
-            <Answer title="Base model" note={baseName} output={output("base")} waiting={waiting} />
-            <Answer title="Tuned model" note={`version ${asked.version}`} output={output("tuned")} waiting={waiting} />
+            <Answer title="Base model" note={baseName} output={output("base")} waiting={askGateway.isPending ? "Generating…" : waiting} />
+            <Answer title="Tuned model" note={deployment ? `version ${version} · ${deployment.name}` : `version ${asked?.version ?? version}`} output={output("tuned")} waiting={askGateway.isPending ? "Generating…" : waiting} />
           </div>
         </div>
       )}

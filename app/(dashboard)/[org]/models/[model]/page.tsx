@@ -14,6 +14,7 @@ export default async function ModelPage({ params, searchParams }: PageProps<"/[o
   await Promise.all([
     queryClient.prefetchQuery(trpc.finetune.model.queryOptions({ orgSlug, modelSlug })),
     queryClient.prefetchQuery(trpc.finetune.catalog.queryOptions({ orgSlug })),
+    queryClient.prefetchQuery(trpc.deployments.forModel.queryOptions({ orgSlug, modelSlug })),
   ]);
   return (
     <HydrateClient>
