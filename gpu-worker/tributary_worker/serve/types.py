@@ -31,6 +31,9 @@ class SamplingParams:
     seed: int | None = None
     """Seed of the request's own generator: same seed + same request -> same tokens."""
 
+    ignore_eos: bool = False
+    """Keep generating after an end-of-sequence token (benchmarks that need exactly max_tokens)."""
+
 
 @dataclass(frozen=True)
 class GenerationRequest:
@@ -132,3 +135,11 @@ class AdapterError(Exception):
 
 class EngineOverloaded(Exception):
     """The waiting queue is full; retry later."""
+
+
+class PromptTooLong(ValueError):
+    """The prompt does not fit the engine's max_seq_len (the message names the limit)."""
+
+
+class UnsupportedModel(Exception):
+    """The base model's architecture is not one the engine's forward implements."""

@@ -1,0 +1,328 @@
+"""The tiered adapter cache: GPU slots <-> pinned CPU memory <-> local disk <-> blob (fetch).
+
+Adapters are named by id; their files come only from the `fetch` callable registered for the id.
+Loads run on one background thread (and, on CUDA, a side stream with non_blocking copies from
+pinned memory), so the scheduler keeps decoding while an adapter is on its way. Each tier is an
+LRU; a GPU slot in use by running requests (pinned) is never evicted.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from tributary_worker.serve.model import MODULE_SITE, LoraModel, Shape
+from tributary_worker.serve.types import AdapterError, LoadInfo, TierCounters, UnknownAdapter
+
+ADAPTER_ID = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
+CONFIG_FILE, WEIGHTS_FILE = "adapter_config.json", "adapter_model.safetensors"
+_KEY = re.compile(r"(?:^|\.)layers\.(\d+)\.(?:self_attn|mlp)\.(\w+)\.lora_([AB])\.weight$")
+# Config switches that change what the adapter computes in ways the slot tensors cannot hold.
+_UNSUPPORTED = {
+    "use_dora": "DoRA adapters (use_dora) are not supported",
+    "lora_bias": "LoRA B biases (lora_bias) are not supported",
+    "modules_to_save": "adapters with fully trained modules (modules_to_save) are not supported",
+    "rank_pattern": "per-module ranks (rank_pattern) are not supported",
+    "alpha_pattern": "per-module alphas (alpha_pattern) are not supported",
+    "target_parameters": "LoRA on parameters (target_parameters) is not supported",
+}
+
+
+def check_adapter_id(adapter_id: str) -> str:
+    if not ADAPTER_ID.match(adapter_id) or adapter_id in (".", ".."):
+        raise ValueError(f"adapter id {adapter_id!r} is not valid: use 1-200 of A-Z a-z 0-9 . _ -")
+    return adapter_id
+
+
+@dataclass
+class HostAdapter:
+    """One adapter in CPU memory, ready for a slot: a flat (pinned on CUDA) buffer and its layout."""
+
+    flat: torch.Tensor
+    """All A and B tensors back to back, in the model dtype."""
+
+    layout: list[tuple[str, int, tuple[int, ...], tuple[int, ...]]]
+    """Per module: (name, offset of A in flat, A shape (L, r, in), B shape (L, out, r)); B follows A."""
+
+    def views(self, flat: torch.Tensor) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        out = {}
+        for module, offset, a_shape, b_shape in self.layout:
+            a_size = math.prod(a_shape)
+            a = flat[offset : offset + a_size].view(a_shape)
+            b = flat[offset + a_size : offset + a_size + math.prod(b_shape)].view(b_shape)
+            out[module] = (a, b)
+        return out
+
+
+def read_adapter(folder: Path, shape: Shape, max_rank: int, dtype: torch.dtype, pin: bool) -> HostAdapter:
+    """Reads a PEFT LoRA adapter folder and checks that it fits the base model; raises AdapterError."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    config_path, weights_path = folder / CONFIG_FILE, folder / WEIGHTS_FILE
+    if not config_path.is_file() or not weights_path.is_file():
+        raise AdapterError(f"the adapter needs {CONFIG_FILE} and {WEIGHTS_FILE}; found {sorted(p.name for p in folder.iterdir())}")
+    try:
+        config = json.loads(config_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise AdapterError(f"{CONFIG_FILE} is not valid JSON: {e}") from None
+    if not isinstance(config, dict) or config.get("peft_type") != "LORA":
+        found = config.get("peft_type") if isinstance(config, dict) else type(config).__name__
+        raise AdapterError(f"{CONFIG_FILE}: peft_type is {found!r}; only LoRA adapters ('LORA') can be served")
+    for key, message in _UNSUPPORTED.items():
+        if config.get(key):
+            raise AdapterError(f"{CONFIG_FILE}: {message}")
+    rank, alpha = config.get("r"), config.get("lora_alpha")
+    if not isinstance(rank, int) or rank < 1 or not isinstance(alpha, (int, float)):
+        raise AdapterError(f"{CONFIG_FILE}: r must be a positive integer and lora_alpha a number (got r={rank!r}, lora_alpha={alpha!r})")
+    if rank > max_rank:
+        raise AdapterError(f"LoRA rank {rank} is greater than max_rank {max_rank} of this engine")
+    scaling = alpha / (math.sqrt(rank) if config.get("use_rslora") else rank)
+    try:
+        tensors = load_file(str(weights_path))
+    except (SafetensorError, OSError) as e:
+        raise AdapterError(f"{WEIGHTS_FILE} is not a readable safetensors file: {e}") from None
+
+    found: dict[str, dict[int, dict[str, torch.Tensor]]] = {}
+    for key, tensor in tensors.items():
+        match = _KEY.search(key)
+        if match is None or match.group(2) not in MODULE_SITE:
+            raise AdapterError(
+                f"{WEIGHTS_FILE}: tensor {key!r} is not a LoRA weight of a supported projection "
+                f"({', '.join(MODULE_SITE)})"
+            )
+        layer, module, which = int(match.group(1)), match.group(2), match.group(3)
+        if layer >= shape.num_layers:
+            raise AdapterError(f"{WEIGHTS_FILE}: tensor {key!r} is for layer {layer}; the base model has {shape.num_layers} layers")
+        fan_in, fan_out = shape.module_dims(module)
+        expected = (rank, fan_in) if which == "A" else (fan_out, rank)
+        if tuple(tensor.shape) != expected:
+            raise AdapterError(
+                f"{WEIGHTS_FILE}: tensor {key!r} has shape {tuple(tensor.shape)}; this base model's {module} "
+                f"with r={rank} needs {expected} (was the adapter trained on another base model?)"
+            )
+        found.setdefault(module, {}).setdefault(layer, {})[which] = tensor
+    if not found:
+        raise AdapterError(f"{WEIGHTS_FILE} holds no LoRA weights")
+
+    layout, pieces, offset = [], [], 0
+    for module, layers in found.items():
+        fan_in, fan_out = shape.module_dims(module)
+        a = torch.zeros(shape.num_layers, rank, fan_in)
+        b = torch.zeros(shape.num_layers, fan_out, rank)
+        for layer, pair in layers.items():
+            if set(pair) != {"A", "B"}:
+                raise AdapterError(f"{WEIGHTS_FILE}: layer {layer} {module} has lora_{''.join(pair)} but not both A and B")
+            a[layer] = pair["A"].float()
+            b[layer] = pair["B"].float() * scaling
+        layout.append((module, offset, tuple(a.shape), tuple(b.shape)))
+        pieces += [a.flatten(), b.flatten()]
+        offset += a.numel() + b.numel()
+    flat = torch.empty(offset, dtype=dtype, pin_memory=pin)
+    torch.cat([p.to(dtype) for p in pieces], out=flat)
+    return HostAdapter(flat, layout)
+
+
+class AdapterStore:
+    """Registered adapters and where each one is: GPU slot, CPU memory, disk; loads in the background."""
+
+    def __init__(self, model: LoraModel, disk_dir: Path, cpu_slots: int, on_loaded: Callable[[], None]):
+        self.model = model
+        self.disk_dir = disk_dir
+        self.cpu_slots = cpu_slots
+        self.on_loaded = on_loaded
+        self.cuda = model.device.type == "cuda"
+        self.lock = threading.Condition()
+        self.fetchers: dict[str, Callable[[Path], None]] = {}
+        self.gpu: OrderedDict[str, int] = OrderedDict()  # id -> slot, least recently used first
+        self.slot_owner: dict[int, str] = {}
+        self.pins: dict[int, int] = {}  # slot -> running requests using it
+        self.free_slots = list(range(model.num_slots, 0, -1))
+        self.cpu: OrderedDict[str, HostAdapter] = OrderedDict()
+        self.loads: dict[str, Future[LoadInfo]] = {}
+        self.failed: dict[str, BaseException] = {}  # last load error per id, until re-registered
+        self.counters = {tier: [0, 0] for tier in ("gpu", "cpu", "disk")}
+        self.load_count, self.load_ms_sum = 0, 0.0
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="adapter-loader")
+        self.stream = torch.cuda.Stream(device=model.device) if self.cuda else None
+        disk_dir.mkdir(parents=True, exist_ok=True)
+
+    # Registration
+
+    def register(self, adapter_id: str, fetch: Callable[[Path], None]) -> None:
+        check_adapter_id(adapter_id)
+        with self.lock:
+            self.fetchers[adapter_id] = fetch
+            self.failed.pop(adapter_id, None)
+
+    def is_registered(self, adapter_id: str) -> bool:
+        with self.lock:
+            return adapter_id in self.fetchers
+
+    def evict(self, adapter_id: str) -> None:
+        """Forgets the id in every tier; running requests using its slot finish first."""
+        with self.lock:
+            self.fetchers.pop(adapter_id, None)
+            self.cpu.pop(adapter_id, None)
+            self.failed.pop(adapter_id, None)
+            slot = self.gpu.pop(adapter_id, None)
+            if slot is not None:
+                del self.slot_owner[slot]
+                if not self.pins.get(slot):
+                    self.free_slots.append(slot)
+                    self.lock.notify_all()
+            shutil.rmtree(self.disk_dir / adapter_id, ignore_errors=True)
+
+    # What the scheduler calls
+
+    def acquire(self, adapter_id: str, first: bool) -> int | None:
+        """Pins and returns the adapter's GPU slot, or starts loading it and returns None.
+        Raises UnknownAdapter when unregistered, or the load's error when it failed. `first`: the
+        request's first try (only that one counts as a GPU hit; a miss is counted by the load)."""
+        with self.lock:
+            if adapter_id not in self.fetchers:
+                raise UnknownAdapter(adapter_id)
+            if adapter_id in self.failed:
+                raise self.failed[adapter_id]
+            slot = self.gpu.get(adapter_id)
+            if slot is not None:
+                self.gpu.move_to_end(adapter_id)
+                self.pins[slot] = self.pins.get(slot, 0) + 1
+                if first:
+                    self.counters["gpu"][0] += 1
+                return slot
+        self.load(adapter_id)
+        return None
+
+    def release(self, slot: int) -> None:
+        with self.lock:
+            self.pins[slot] -= 1
+            if self.pins[slot] == 0 and slot not in self.slot_owner:
+                self.free_slots.append(slot)  # its adapter was evicted while in use
+            self.lock.notify_all()
+
+    def load(self, adapter_id: str) -> Future[LoadInfo]:
+        """Starts (or joins) loading an adapter toward the GPU tier."""
+        with self.lock:
+            if adapter_id not in self.fetchers:
+                raise UnknownAdapter(adapter_id)
+            if adapter_id in self.loads:
+                return self.loads[adapter_id]
+            if adapter_id in self.gpu:
+                self.counters["gpu"][0] += 1
+                self.gpu.move_to_end(adapter_id)
+                done: Future[LoadInfo] = Future()
+                done.set_result(LoadInfo("gpu", 0.0))
+                return done
+            self.counters["gpu"][1] += 1
+            future = self.executor.submit(self._load, adapter_id)
+            self.loads[adapter_id] = future
+            return future
+
+    def tiers(self) -> dict[str, list[str]]:
+        with self.lock:
+            disk = sorted(p.name for p in self.disk_dir.iterdir() if p.name in self.fetchers and (p / WEIGHTS_FILE).is_file())
+            return {"gpu": list(self.gpu), "cpu": list(self.cpu), "disk": disk}
+
+    def counts(self) -> dict[str, TierCounters]:
+        with self.lock:
+            return {tier: TierCounters(h, m) for tier, (h, m) in self.counters.items()}
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    # The loader thread
+
+    def _load(self, adapter_id: str) -> LoadInfo:
+        start = time.perf_counter()
+        try:
+            host, tier = self._host_copy(adapter_id)
+            slot = self._claim_slot(adapter_id)
+            if self.cuda:
+                # The slot's previous adapter may still be read by work queued on the main stream.
+                self.stream.wait_stream(torch.cuda.current_stream(self.model.device))
+                with torch.cuda.stream(self.stream):
+                    staged = host.flat.to(self.model.device, non_blocking=True)
+                    self.model.load_slot(slot, host.views(staged))
+                self.stream.synchronize()
+            else:
+                self.model.load_slot(slot, host.views(host.flat))
+            with self.lock:
+                self.slot_owner[slot] = adapter_id
+                self.gpu[adapter_id] = slot
+                ms = (time.perf_counter() - start) * 1000
+                self.load_count += 1
+                self.load_ms_sum += ms
+            return LoadInfo(tier, ms)
+        except BaseException as error:
+            with self.lock:
+                if adapter_id in self.fetchers:
+                    self.failed[adapter_id] = error
+            raise
+        finally:
+            with self.lock:
+                self.loads.pop(adapter_id, None)
+            self.on_loaded()
+
+    def _host_copy(self, adapter_id: str) -> tuple[HostAdapter, str]:
+        with self.lock:
+            host = self.cpu.get(adapter_id)
+            if host is not None:
+                self.cpu.move_to_end(adapter_id)
+                self.counters["cpu"][0] += 1
+                return host, "cpu"
+            self.counters["cpu"][1] += 1
+            fetch = self.fetchers[adapter_id]
+        folder = self.disk_dir / adapter_id
+        tier = "disk"
+        if (folder / CONFIG_FILE).is_file() and (folder / WEIGHTS_FILE).is_file():
+            with self.lock:
+                self.counters["disk"][0] += 1
+        else:
+            with self.lock:
+                self.counters["disk"][1] += 1
+            tier = "fetch"
+            partial = self.disk_dir / f".{adapter_id}.partial"
+            shutil.rmtree(partial, ignore_errors=True)
+            partial.mkdir()
+            fetch(partial)
+            shutil.rmtree(folder, ignore_errors=True)
+            partial.rename(folder)
+        try:
+            host = read_adapter(folder, self.model.shape, self.model.max_rank, self.model.dtype, pin=self.cuda)
+        except AdapterError:
+            shutil.rmtree(folder, ignore_errors=True)  # so a corrected registration fetches again
+            raise
+        with self.lock:
+            if adapter_id not in self.fetchers:
+                raise UnknownAdapter(adapter_id)
+            self.cpu[adapter_id] = host
+            while len(self.cpu) > self.cpu_slots:
+                self.cpu.popitem(last=False)
+        return host, tier
+
+    def _claim_slot(self, adapter_id: str) -> int:
+        """A free slot, else the least recently used one no running request pins; waits for one."""
+        with self.lock:
+            while True:
+                if adapter_id not in self.fetchers:
+                    raise UnknownAdapter(adapter_id)
+                if self.free_slots:
+                    return self.free_slots.pop()
+                for victim, slot in self.gpu.items():
+                    if not self.pins.get(slot):
+                        del self.gpu[victim]
+                        del self.slot_owner[slot]
+                        return slot
+                self.lock.wait(timeout=0.5)

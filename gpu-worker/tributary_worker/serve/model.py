@@ -1,0 +1,334 @@
+"""The serving forward pass of a Llama-family model with many LoRA adapters in one batch.
+
+The HF model is loaded once; its weights are regrouped into four "sites" per layer (q/k/v fused,
+o, gate/up fused, down) and run by our own forward, so that each row of a batch can use a
+different adapter. Adapter weights live in GPU slot tensors (slot 0 = no adapter, all zeros):
+per site `A` is (S+1, L, n*R, in) and `B` is (S+1, L, out, n*R) block-diagonal over the site's n
+modules, with ranks zero-padded to R = max_rank and the alpha/r scaling folded into B, so one
+gather + two batched matmuls apply every row's adapter (BGMV: one slot index per row; prefill
+uses the same per-request gather since a request's rows share a slot). The KV cache is a slab,
+one row per batch slot. Decode steps can be captured as CUDA graphs per (batch, length) bucket;
+token ids, positions and slot indices live in static tensors, so a graph stays valid when
+adapters change.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from tributary_worker.serve.types import UnsupportedModel
+
+# Sites and the HF module names they fuse, in the order their outputs are concatenated.
+SITES: dict[str, tuple[str, ...]] = {
+    "qkv": ("q_proj", "k_proj", "v_proj"),
+    "o": ("o_proj",),
+    "gate_up": ("gate_proj", "up_proj"),
+    "down": ("down_proj",),
+}
+MODULE_SITE = {m: (site, i) for site, mods in SITES.items() for i, m in enumerate(mods)}
+SUPPORTED = {"LlamaForCausalLM": "llama", "MistralForCausalLM": "mistral", "Qwen2ForCausalLM": "qwen2"}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the forward and the adapter parser need to know about the base model."""
+
+    num_layers: int
+    hidden: int
+    intermediate: int
+    num_heads: int
+    num_kv_heads: int
+    head_dim: int
+    vocab: int
+
+    def module_dims(self, module: str) -> tuple[int, int]:
+        """(in_features, out_features) of one projection."""
+        q, kv = self.num_heads * self.head_dim, self.num_kv_heads * self.head_dim
+        return {
+            "q_proj": (self.hidden, q), "k_proj": (self.hidden, kv), "v_proj": (self.hidden, kv),
+            "o_proj": (q, self.hidden), "gate_proj": (self.hidden, self.intermediate),
+            "up_proj": (self.hidden, self.intermediate), "down_proj": (self.intermediate, self.hidden),
+        }[module]
+
+    def site_dims(self, site: str) -> tuple[int, list[int]]:
+        """(in_features, out_features of each fused module) of a site."""
+        dims = [self.module_dims(m) for m in SITES[site]]
+        return dims[0][0], [d[1] for d in dims]
+
+
+def check_architecture(hf_model, max_seq_len: int) -> None:
+    """Raises UnsupportedModel, naming what is not supported, for models our forward would get wrong."""
+    name = type(hf_model).__name__
+    config = hf_model.config
+    if name not in SUPPORTED:
+        raise UnsupportedModel(
+            f"the serving engine supports {', '.join(SUPPORTED)}; {config.name_or_path or 'this model'} is a {name}"
+        )
+    act = getattr(config, "hidden_act", "silu")
+    if act != "silu":
+        raise UnsupportedModel(f"{name} with hidden_act={act!r} is not supported (only 'silu')")
+    rope = (getattr(config, "rope_parameters", None) or {}).get("rope_type", "default")
+    if rope == "dynamic":
+        # Dynamic NTK rescales the frequencies with the current length; our cos/sin table is fixed.
+        raise UnsupportedModel(f"{name} with rope_type 'dynamic' is not supported (static rope types are)")
+    window = getattr(config, "sliding_window", None)
+    uses_window = getattr(config, "use_sliding_window", name == "MistralForCausalLM")
+    if uses_window and window is not None and window < max_seq_len:
+        raise UnsupportedModel(
+            f"{name} uses a sliding window of {window} tokens; start the engine with max_seq_len <= {window}"
+        )
+
+
+def rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
+    """HF's LlamaRMSNorm: normalize in fp32, cast back, then scale in the model dtype."""
+    return weight * F.rms_norm(x.float(), (x.shape[-1],), eps=eps).to(x.dtype)
+
+
+def rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Rotary embedding as HF applies it (rotate_half); cos/sin broadcast over heads."""
+    half = x.shape[-1] // 2
+    rotated = torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+    return x * cos + rotated * sin
+
+
+class LoraModel:
+    """Base weights regrouped by site, adapter slot tensors, the KV slab and the forward passes."""
+
+    def __init__(self, hf_model, *, max_batch_size: int, max_seq_len: int, gpu_adapter_slots: int, max_rank: int):
+        check_architecture(hf_model, max_seq_len)
+        config = hf_model.config
+        inner = hf_model.model
+        first = inner.layers[0]
+        head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+        self.shape = Shape(
+            num_layers=config.num_hidden_layers, hidden=config.hidden_size, intermediate=config.intermediate_size,
+            num_heads=config.num_attention_heads, num_kv_heads=config.num_key_value_heads, head_dim=head_dim,
+            vocab=hf_model.lm_head.weight.shape[0],
+        )
+        assert first.self_attn.q_proj.weight.shape[0] == self.shape.num_heads * head_dim
+        self.device = hf_model.lm_head.weight.device
+        self.dtype = hf_model.lm_head.weight.dtype
+        self.max_rank = max_rank
+        self.max_seq_len = max_seq_len
+        self.max_batch_size = max_batch_size
+        self.num_slots = gpu_adapter_slots
+        self.eps = config.rms_norm_eps
+
+        with torch.no_grad():
+            self.embed = inner.embed_tokens.weight
+            self.lm_head = hf_model.lm_head.weight
+            self.final_norm = inner.norm.weight
+            self.layers = [self._fuse_layer(layer) for layer in inner.layers]
+            # cos/sin for every position from the model's own rotary module (rope scaling included).
+            positions = torch.arange(max_seq_len, device=self.device)[None]
+            probe = torch.empty(1, dtype=self.dtype, device=self.device)
+            cos, sin = inner.rotary_emb(probe, positions)
+            self.cos, self.sin = cos[0].contiguous(), sin[0].contiguous()  # (max_seq, hd)
+
+        s, L = self.shape, self.shape.num_layers
+        self.lora_a: dict[str, torch.Tensor] = {}
+        self.lora_b: dict[str, torch.Tensor] = {}
+        for site in SITES:
+            fan_in, outs = s.site_dims(site)
+            n = len(outs)
+            self.lora_a[site] = torch.zeros(gpu_adapter_slots + 1, L, n * max_rank, fan_in, dtype=self.dtype, device=self.device)
+            self.lora_b[site] = torch.zeros(gpu_adapter_slots + 1, L, sum(outs), n * max_rank, dtype=self.dtype, device=self.device)
+        # (L, 2, rows, kv_heads, max_seq, hd): one row per running request.
+        self.kv = torch.zeros(L, 2, max_batch_size, s.num_kv_heads, max_seq_len, head_dim, dtype=self.dtype, device=self.device)
+
+    def _fuse_layer(self, layer) -> dict:
+        attn, mlp = layer.self_attn, layer.mlp
+        modules = {
+            "q_proj": attn.q_proj, "k_proj": attn.k_proj, "v_proj": attn.v_proj, "o_proj": attn.o_proj,
+            "gate_proj": mlp.gate_proj, "up_proj": mlp.up_proj, "down_proj": mlp.down_proj,
+        }
+        fused = {"in_norm": layer.input_layernorm.weight, "post_norm": layer.post_attention_layernorm.weight}
+        for site, names in SITES.items():
+            linears = [modules[n] for n in names]
+            fused[site] = torch.cat([m.weight for m in linears]) if len(linears) > 1 else linears[0].weight
+            if any(m.bias is not None for m in linears):
+                fused[site + "_bias"] = torch.cat(
+                    [m.bias if m.bias is not None else torch.zeros(m.weight.shape[0], dtype=m.weight.dtype, device=m.weight.device) for m in linears]
+                )
+        return fused
+
+    # Adapter slots
+
+    def load_slot(self, slot: int, modules: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> None:
+        """Puts one adapter into `slot`: per module name, A (L, r, in) and B (L, out, r) with the
+        scaling folded in, on this device. Untargeted modules and padded ranks stay zero."""
+        for site in SITES:
+            self.lora_a[site][slot].zero_()
+            self.lora_b[site][slot].zero_()
+        for module, (a, b) in modules.items():
+            site, i = MODULE_SITE[module]
+            _, outs = self.shape.site_dims(site)
+            rank, start = a.shape[1], sum(outs[:i])
+            cols = slice(i * self.max_rank, i * self.max_rank + rank)
+            self.lora_a[site][slot, :, cols].copy_(a, non_blocking=True)
+            self.lora_b[site][slot, :, start : start + outs[i], cols].copy_(b, non_blocking=True)
+
+    # Building blocks
+
+    def _linear(self, layer: dict, index: int, site: str, x: torch.Tensor, slots: torch.Tensor | None) -> torch.Tensor:
+        """x (B, T, in) -> (B, T, out): base weight plus each row's adapter (slots (B,) or None for none)."""
+        weight = layer[site]
+        batch, steps, fan_in = x.shape
+        x2 = x.reshape(batch * steps, fan_in)
+        if slots is None:
+            y = x2 @ weight.t()
+        else:
+            a = self.lora_a[site][slots, index]  # (B, nR, in)
+            b = self.lora_b[site][slots, index]  # (B, out, nR)
+            t = torch.bmm(x, a.transpose(1, 2))  # (B, T, nR)
+            delta = torch.bmm(t, b.transpose(1, 2))  # (B, T, out)
+            y = torch.addmm(delta.reshape(batch * steps, -1), x2, weight.t())
+        bias = layer.get(site + "_bias")
+        if bias is not None:
+            y = y + bias
+        return y.view(batch, steps, -1)
+
+    def _qkv(self, layer: dict, index: int, x: torch.Tensor, slots, cos, sin):
+        """Projections and rotary embedding: q (B, T, H, hd), k and v (B, T, KV, hd)."""
+        s = self.shape
+        qkv = self._linear(layer, index, "qkv", rms_norm(x, layer["in_norm"], self.eps), slots)
+        batch, steps, _ = qkv.shape
+        qk_heads = s.num_heads + s.num_kv_heads
+        qk = rotate(qkv[..., : qk_heads * s.head_dim].view(batch, steps, qk_heads, s.head_dim), cos[:, :, None], sin[:, :, None])
+        v = qkv[..., qk_heads * s.head_dim :].view(batch, steps, s.num_kv_heads, s.head_dim)
+        return qk[:, :, : s.num_heads], qk[:, :, s.num_heads :], v
+
+    def _mlp(self, layer: dict, index: int, x: torch.Tensor, slots) -> torch.Tensor:
+        gate_up = self._linear(layer, index, "gate_up", rms_norm(x, layer["post_norm"], self.eps), slots)
+        gate, up = gate_up.split(self.shape.intermediate, dim=-1)
+        return self._linear(layer, index, "down", F.silu(gate) * up, slots)
+
+    def _logits(self, x: torch.Tensor) -> torch.Tensor:
+        return (rms_norm(x, self.final_norm, self.eps) @ self.lm_head.t()).float()
+
+    # Forward passes
+
+    @torch.no_grad()
+    def prefill(self, ids: torch.Tensor, lengths: torch.Tensor, first_row: int, slots: torch.Tensor | None) -> torch.Tensor:
+        """Prompts ids (B, T) right-padded, true lengths (B,), written to KV rows first_row..first_row+B-1.
+        Returns the logits of each prompt's last token (B, vocab) in fp32."""
+        s = self.shape
+        batch, steps = ids.shape
+        group = s.num_heads // s.num_kv_heads
+        x = self.embed[ids]  # (B, T, hidden)
+        cos, sin = self.cos[:steps][None], self.sin[:steps][None]  # (1, T, hd)
+        key_ok = torch.arange(steps, device=ids.device)[None] < lengths[:, None]  # (B, T)
+        causal = torch.ones(steps, steps, dtype=torch.bool, device=ids.device).tril()
+        # Query rows are (group, t) pairs of one KV head, so repeat the (T, T) mask per group.
+        mask = (causal[None] & key_ok[:, None, :]).repeat(1, group, 1)[:, None]  # (B, 1, G*T, T)
+        rows = slice(first_row, first_row + batch)
+        for index, layer in enumerate(self.layers):
+            q, k, v = self._qkv(layer, index, x, slots, cos, sin)
+            k, v = k.transpose(1, 2), v.transpose(1, 2)  # (B, KV, T, hd)
+            self.kv[index, 0, rows, :, :steps] = k
+            self.kv[index, 1, rows, :, :steps] = v
+            q = q.view(batch, steps, s.num_kv_heads, group, s.head_dim).permute(0, 2, 3, 1, 4)
+            q = q.reshape(batch, s.num_kv_heads, group * steps, s.head_dim)
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)  # (B, KV, G*T, hd)
+            out = out.view(batch, s.num_kv_heads, group, steps, s.head_dim).permute(0, 3, 1, 2, 4)
+            x = x + self._linear(layer, index, "o", out.reshape(batch, steps, -1), slots)
+            x = x + self._mlp(layer, index, x, slots)
+        last = x[torch.arange(batch, device=ids.device), lengths - 1]  # (B, hidden)
+        return self._logits(last)
+
+    @torch.no_grad()
+    def decode(self, ids: torch.Tensor, positions: torch.Tensor, slots: torch.Tensor | None, span: int) -> torch.Tensor:
+        """One token for KV rows 0..B-1: ids, positions (B,); attends to the first `span` cache
+        positions (a bucket >= max position + 1). Returns logits (B, vocab) in fp32."""
+        s = self.shape
+        batch = ids.shape[0]
+        group = s.num_heads // s.num_kv_heads
+        rows = torch.arange(batch, device=ids.device)
+        x = self.embed[ids][:, None]  # (B, 1, hidden)
+        cos, sin = self.cos[positions][:, None], self.sin[positions][:, None]  # (B, 1, hd)
+        mask = (torch.arange(span, device=ids.device)[None] <= positions[:, None])[:, None, None]  # (B, 1, 1, span)
+        for index, layer in enumerate(self.layers):
+            q, k, v = self._qkv(layer, index, x, slots, cos, sin)
+            self.kv[index, 0, rows, :, positions] = k[:, 0]
+            self.kv[index, 1, rows, :, positions] = v[:, 0]
+            keys = self.kv[index, 0, :batch, :, :span]  # (B, KV, span, hd)
+            values = self.kv[index, 1, :batch, :, :span]
+            q = q.view(batch, s.num_kv_heads, group, s.head_dim)
+            out = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask)  # (B, KV, G, hd)
+            x = x + self._linear(layer, index, "o", out.reshape(batch, 1, -1), slots)
+            x = x + self._mlp(layer, index, x, slots)
+        return self._logits(x[:, 0])
+
+    def move_row(self, src: int, dst: int, length: int) -> None:
+        """Copies a request's KV cache row (its first `length` positions) to another row."""
+        self.kv[:, :, dst, :, :length] = self.kv[:, :, src, :, :length]
+
+
+def span_bucket(length: int, max_seq_len: int) -> int:
+    """Attention span for a decode step: the next power of two >= length (at least 64), capped."""
+    return min(max_seq_len, max(64, 1 << math.ceil(math.log2(max(length, 1)))))
+
+
+class DecodeGraphs:
+    """CUDA graphs of `LoraModel.decode`, one per (batch bucket, span bucket, with/without LoRA).
+
+    Inputs are copied into static tensors before a replay; graphs are captured on first use.
+    While capturing, rows write their KV at the last cache position, which no live request
+    reads before writing it itself, so capturing between steps never corrupts running requests.
+    """
+
+    def __init__(self, model: LoraModel):
+        self.model = model
+        size = model.max_batch_size
+        device = model.device
+        self.ids = torch.zeros(size, dtype=torch.long, device=device)
+        self.positions = torch.zeros(size, dtype=torch.long, device=device)
+        self.slots = torch.zeros(size, dtype=torch.long, device=device)
+        self.graphs: dict[tuple[int, int, bool], tuple[torch.cuda.CUDAGraph, torch.Tensor]] = {}
+        self.pool = None
+
+    @staticmethod
+    def batch_bucket(batch: int, max_batch: int) -> int:
+        for b in (1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256):
+            if b >= batch:
+                return min(b, max_batch)
+        return max_batch
+
+    def run(self, ids: torch.Tensor, positions: torch.Tensor, slots: torch.Tensor | None, span: int) -> torch.Tensor:
+        batch = ids.shape[0]
+        bucket = self.batch_bucket(batch, self.model.max_batch_size)
+        key = (bucket, span, slots is not None)
+        if key not in self.graphs:
+            self.graphs[key] = self._capture(*key)
+        self.ids[:batch].copy_(ids, non_blocking=True)
+        self.positions[:batch].copy_(positions, non_blocking=True)
+        self.slots[:batch].copy_(slots if slots is not None else torch.zeros_like(ids), non_blocking=True)
+        # Rows past the batch are scratch rows: slot 0, last cache position.
+        self.ids[batch:bucket].zero_()
+        self.positions[batch:bucket].fill_(self.model.max_seq_len - 1)
+        self.slots[batch:bucket].zero_()
+        graph, logits = self.graphs[key]
+        graph.replay()
+        return logits[:batch]
+
+    def _capture(self, bucket: int, span: int, lora: bool):
+        self.ids[:bucket].zero_()
+        self.positions[:bucket].fill_(self.model.max_seq_len - 1)
+        self.slots[:bucket].zero_()
+        args = (self.ids[:bucket], self.positions[:bucket], self.slots[:bucket] if lora else None, span)
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(2):
+                self.model.decode(*args)
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph, pool=self.pool):
+            logits = self.model.decode(*args)
+        if self.pool is None:
+            self.pool = graph.pool()
+        return graph, logits
