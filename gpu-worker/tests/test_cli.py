@@ -140,3 +140,32 @@ def test_empty_environment_variable_counts_as_unset(
     monkeypatch.setenv(cli.URL_ENV, "")
     err = usage_error(["--token", SECRET], capsys)
     assert "--url is required" in err
+
+
+def test_serve_options_are_parsed() -> None:
+    base = ["--url", "https://tributary.example.com", "--token", SECRET]
+    assert cli.parse_args(base).serve is None
+    assert cli.parse_args([*base, "--serve"]).serve == cli.ServeArgs()
+    args = cli.parse_args([
+        *base, "--serve", "--serve-host", "0.0.0.0", "--serve-port", "9000", "--serve-url", "http://10.0.0.5:9000",
+        "--serve-model", "acme/base", "--max-batch-size", "64", "--gpu-adapter-slots", "16", "--cpu-adapter-slots", "128",
+    ])
+    assert args.serve == cli.ServeArgs(
+        host="0.0.0.0", port=9000, url="http://10.0.0.5:9000", model="acme/base", max_batch_size=64, gpu_adapter_slots=16,
+        cpu_adapter_slots=128,
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--serve-port", "9000"], "--serve-port only applies to a serving worker: add --serve"),
+        (["--serve", "--max-batch-size", "0"], "--max-batch-size 0 is out of range: use 1 to 4096"),
+        (["--serve", "--serve-port", "70000"], "--serve-port 70000 is out of range"),
+        (["--serve", "--gpu-adapter-slots", "8", "--cpu-adapter-slots", "4"], "--cpu-adapter-slots 4 is below --gpu-adapter-slots 8"),
+        (["--serve", "--serve-url", "10.0.0.5:9000"], "--serve-url '10.0.0.5:9000'"),
+        (["--serve", "--serve-model", "../x"], "--serve-model: model id '../x' is not valid"),
+    ],
+)
+def test_bad_serve_options_are_rejected(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert message in usage_error(["--url", "https://tributary.example.com", "--token", SECRET, *argv], capsys)

@@ -62,6 +62,10 @@ class AgentSettings:
     wait_seconds: int = 20
     """Long-poll time of each lease request (the protocol allows up to 25)."""
 
+    serving: dict[str, Any] | None = None
+    """`capabilities.serving` ({url, baseModel, maxBatchSize, gpuAdapterSlots}) of a worker
+    started with --serve; None for a worker that only runs jobs."""
+
 
 def failure_of(err: BaseException, device: Device) -> tuple[str, bool]:
     """(message, retryable) for the fail call: retryable only when another attempt may succeed."""
@@ -95,13 +99,16 @@ class Agent:
         self._idle = False
 
     def capabilities(self) -> dict[str, Any]:
-        return {
+        capabilities = {
             "device": self.device.kind,
             "gpuName": self.device.name,
             "gpuMemoryGb": self.device.memory_gb,
             "models": self.resolver.available(),
             "kinds": JOB_KINDS,
         }
+        if self.settings.serving is not None:
+            capabilities["serving"] = self.settings.serving
+        return capabilities
 
     # ---- signals ---------------------------------------------------------------------------
 
@@ -133,7 +140,9 @@ class Agent:
                 self.shutdown.wait(delay)
                 continue
             models = ", ".join(self.capabilities()["models"])
-            self.log(f"registered as {self.settings.name} ({registration.worker_id}) on {self.device.kind}; models: {models}")
+            serving = self.settings.serving
+            serves = f"; serving {serving['baseModel']} at {serving['url']}" if serving else ""
+            self.log(f"registered as {self.settings.name} ({registration.worker_id}) on {self.device.kind}; models: {models}{serves}")
             return registration
         return None
 

@@ -1,7 +1,8 @@
 """Command line entry point of the GPU worker (`tributary-worker`, or `python -m tributary_worker`).
 
 Checks the settings (server URL, worker token, models, device), then runs the agent loop until
-SIGTERM/SIGINT (or after one job with --once).
+SIGTERM/SIGINT (or after one job with --once). With --serve it first starts the serving engine
+and its HTTP server (serve/server.py), which stop after the agent.
 """
 
 from __future__ import annotations
@@ -27,6 +28,32 @@ EXIT_UNAUTHORIZED = 3
 """The server refused the token: restarting will not help until the token is fixed."""
 EXIT_REFUSED = 4
 """The server refused a protocol call in a way the worker cannot recover from (e.g. a 400)."""
+
+
+@dataclass(frozen=True)
+class ServeArgs:
+    """Settings of the serving HTTP server and engine (--serve); see SERVING.md."""
+
+    host: str = "127.0.0.1"
+    """Interface to listen on (0.0.0.0: every interface)."""
+
+    port: int = 8100
+    """TCP port to listen on; 0 picks a free one."""
+
+    url: str | None = None
+    """Base URL the control plane's gateway reaches this worker at (default: http://127.0.0.1:<port>)."""
+
+    model: str = "tiny-llama"
+    """Catalog id of the one base model the engine loads."""
+
+    max_batch_size: int = 32
+    """Requests decoded together in one forward pass."""
+
+    gpu_adapter_slots: int = 8
+    """Adapters held on the GPU at once."""
+
+    cpu_adapter_slots: int = 64
+    """Adapters held in pinned CPU memory at once."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +84,9 @@ class WorkerArgs:
     once: bool = False
     """Exit after one job."""
 
+    serve: ServeArgs | None = None
+    """Serve completions over HTTP too (--serve); None: jobs only."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -84,7 +114,56 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--work-dir", metavar="DIR", help="scratch folder for job files (default: <cache>/work)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto", help="where to train (default: auto)")
     parser.add_argument("--once", action="store_true", help="exit after one job")
+    serve = parser.add_argument_group("serving (see SERVING.md)")
+    serve.add_argument("--serve", action="store_true", help="also serve OpenAI-compatible completions of one base model and its adapters over HTTP")
+    serve.add_argument("--serve-host", metavar="HOST", help=f"interface to listen on (default: {ServeArgs.host}; 0.0.0.0 for every interface)")
+    serve.add_argument("--serve-port", metavar="PORT", type=int, help=f"port to listen on (default: {ServeArgs.port}; 0 picks a free one)")
+    serve.add_argument("--serve-url", metavar="URL", help="base URL the Tributary server reaches this worker at (default: http://127.0.0.1:<port>)")
+    serve.add_argument("--serve-model", metavar="ID", help=f"catalog id of the base model to serve (default: {ServeArgs.model})")
+    serve.add_argument("--max-batch-size", metavar="N", type=int, help=f"requests decoded together (default: {ServeArgs.max_batch_size})")
+    serve.add_argument("--gpu-adapter-slots", metavar="N", type=int, help=f"adapters held on the GPU at once (default: {ServeArgs.gpu_adapter_slots})")
+    serve.add_argument("--cpu-adapter-slots", metavar="N", type=int, help=f"adapters held in pinned CPU memory (default: {ServeArgs.cpu_adapter_slots})")
     return parser
+
+
+_SERVE_OPTIONS = {
+    "serve_host": "--serve-host", "serve_port": "--serve-port", "serve_url": "--serve-url", "serve_model": "--serve-model",
+    "max_batch_size": "--max-batch-size", "gpu_adapter_slots": "--gpu-adapter-slots", "cpu_adapter_slots": "--cpu-adapter-slots",
+}
+
+
+def _serve_args(parser: argparse.ArgumentParser, ns: argparse.Namespace) -> ServeArgs | None:
+    """The --serve settings, checked against the limits of the protocol's `Serving` message."""
+    from tributary_worker.models.resolver import ModelNotAvailable, check_model_id
+
+    if not ns.serve:
+        given = [flag for attr, flag in _SERVE_OPTIONS.items() if getattr(ns, attr) is not None]
+        if given:
+            parser.error(f"{given[0]} only applies to a serving worker: add --serve")
+        return None
+    values = {attr: getattr(ns, attr) for attr in _SERVE_OPTIONS if getattr(ns, attr) is not None}
+    limits = {"serve_port": (0, 65535), "max_batch_size": (1, 4096), "gpu_adapter_slots": (1, 100_000), "cpu_adapter_slots": (1, 1_000_000)}
+    for attr, (low, high) in limits.items():
+        if attr in values and not low <= values[attr] <= high:
+            parser.error(f"{_SERVE_OPTIONS[attr]} {values[attr]} is out of range: use {low} to {high}")
+    args = ServeArgs(
+        host=values.get("serve_host", ServeArgs.host), port=values.get("serve_port", ServeArgs.port), url=values.get("serve_url"),
+        model=values.get("serve_model", ServeArgs.model), max_batch_size=values.get("max_batch_size", ServeArgs.max_batch_size),
+        gpu_adapter_slots=values.get("gpu_adapter_slots", ServeArgs.gpu_adapter_slots),
+        cpu_adapter_slots=values.get("cpu_adapter_slots", ServeArgs.cpu_adapter_slots),
+    )
+    if args.cpu_adapter_slots < args.gpu_adapter_slots:
+        parser.error(
+            f"--cpu-adapter-slots {args.cpu_adapter_slots} is below --gpu-adapter-slots {args.gpu_adapter_slots}: "
+            "every GPU adapter also keeps a pinned CPU copy"
+        )
+    if args.url is not None and (problem := _url_problem(args.url)) is not None:
+        parser.error(f"--serve-url {args.url!r} {problem}: give the URL the Tributary server reaches this worker at, e.g. http://10.0.0.5:{args.port}")
+    try:
+        check_model_id(args.model)
+    except ModelNotAvailable as err:
+        parser.error(f"--serve-model: {err}")
+    return args
 
 
 def _url_problem(url: str) -> str | None:
@@ -148,6 +227,7 @@ def parse_args(argv: Sequence[str] | None = None) -> WorkerArgs:
     return WorkerArgs(
         url=url, token=token.strip(), name=name, models=models, model_dir=model_dir,
         work_dir=Path(ns.work_dir) if ns.work_dir else None, device=cast(DeviceChoice, ns.device), once=ns.once,
+        serve=_serve_args(parser, ns),
     )
 
 
@@ -165,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     _quiet_libraries()
 
-    from tributary_worker.agent import Agent, AgentSettings
+    from tributary_worker.agent import Agent, AgentSettings, stderr_log
     from tributary_worker.cache import cache_root
     from tributary_worker.device import DeviceError, pick_device
     from tributary_worker.models.resolver import ModelResolver
@@ -177,7 +257,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tributary-worker: {err}", file=sys.stderr)
         return 2
     resolver = ModelResolver(cache_dir=cache_root(), model_dir=args.model_dir, extra_models=args.models)
-    settings = AgentSettings(name=args.name, work_dir=args.work_dir or cache_root() / "work", once=args.once)
+    work_dir = args.work_dir or cache_root() / "work"
+    serving = None
+    if args.serve is not None:
+        from tributary_worker.serve.server import ServingError, start_serving
+
+        try:
+            serving = start_serving(args.serve, args.token, resolver, device, work_dir / "serve", stderr_log)
+        except ServingError as err:
+            print(f"tributary-worker: {err}", file=sys.stderr)
+            return 2
+    settings = AgentSettings(
+        name=args.name, work_dir=work_dir, once=args.once, serving=serving.capability() if serving is not None else None,
+    )
     agent = Agent(Client(args.url, args.token), resolver, device, settings)
     agent.install_signal_handlers()
     try:
@@ -192,6 +284,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProtocolError as err:
         print(f"tributary-worker: {args.url} refused a request: {err}. Check that server and worker versions match.", file=sys.stderr)
         return EXIT_REFUSED
+    finally:
+        if serving is not None:
+            serving.stop()
 
 
 if __name__ == "__main__":

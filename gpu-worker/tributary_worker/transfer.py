@@ -53,15 +53,36 @@ def _with_retries(what: str, url: str, action, stop: threading.Event | None) -> 
             time.sleep(delay)
 
 
-def download(url: str, dest: Path, stop: threading.Event | None = None, timeout: float = 60.0) -> int:
-    """GETs `url` into `dest` (written whole or not at all); returns the size in bytes."""
+def _copy_at_most(response, out, max_bytes: int, url: str) -> None:
+    def too_big(size: str) -> TransferError:
+        return TransferError(f"download of {_redact(url)} is {size}, over the limit of {max_bytes} bytes", retryable=False)
+
+    length = response.headers.get("Content-Length")
+    if length is not None and length.isdigit() and int(length) > max_bytes:
+        raise too_big(f"{length} bytes")
+    copied = 0
+    while chunk := response.read(CHUNK):
+        copied += len(chunk)
+        if copied > max_bytes:
+            raise too_big("larger")
+        out.write(chunk)
+
+
+def download(
+    url: str, dest: Path, stop: threading.Event | None = None, timeout: float = 60.0, max_bytes: int | None = None
+) -> int:
+    """GETs `url` into `dest` (written whole or not at all); returns the size in bytes. Past
+    `max_bytes` it stops with a TransferError that is not retryable."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".part")
 
     def fetch() -> None:
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
         with urllib.request.urlopen(request, timeout=timeout) as response, partial.open("wb") as out:
-            shutil.copyfileobj(response, out, CHUNK)
+            if max_bytes is None:
+                shutil.copyfileobj(response, out, CHUNK)
+            else:
+                _copy_at_most(response, out, max_bytes, url)
         partial.replace(dest)
 
     _with_retries("download of", url, fetch, stop)
