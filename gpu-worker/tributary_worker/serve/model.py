@@ -174,16 +174,22 @@ class LoraModel:
 
     # Building blocks
 
-    def _linear(self, layer: dict, index: int, site: str, x: torch.Tensor, slots: torch.Tensor | None) -> torch.Tensor:
-        """x (B, T, in) -> (B, T, out): base weight plus each row's adapter (slots (B,) or None for none)."""
+    def _gather(self, slots: torch.Tensor | None) -> dict[str, tuple[torch.Tensor, torch.Tensor]] | None:
+        """Each row's adapter weights for all layers, gathered once per forward (8 kernels, not 8 per layer):
+        per site A (B, L, nR, in) and B (B, L, out, nR)."""
+        if slots is None:
+            return None
+        return {site: (self.lora_a[site][slots], self.lora_b[site][slots]) for site in SITES}
+
+    def _linear(self, layer: dict, index: int, site: str, x: torch.Tensor, lora) -> torch.Tensor:
+        """x (B, T, in) -> (B, T, out): base weight plus each row's adapter (`lora` from _gather, or None)."""
         weight = layer[site]
         batch, steps, fan_in = x.shape
         x2 = x.reshape(batch * steps, fan_in)
-        if slots is None:
+        if lora is None:
             y = x2 @ weight.t()
         else:
-            a = self.lora_a[site][slots, index]  # (B, nR, in)
-            b = self.lora_b[site][slots, index]  # (B, out, nR)
+            a, b = lora[site][0][:, index], lora[site][1][:, index]  # (B, nR, in), (B, out, nR)
             t = torch.bmm(x, a.transpose(1, 2))  # (B, T, nR)
             delta = torch.bmm(t, b.transpose(1, 2))  # (B, T, out)
             y = torch.addmm(delta.reshape(batch * steps, -1), x2, weight.t())
@@ -192,20 +198,20 @@ class LoraModel:
             y = y + bias
         return y.view(batch, steps, -1)
 
-    def _qkv(self, layer: dict, index: int, x: torch.Tensor, slots, cos, sin):
+    def _qkv(self, layer: dict, index: int, x: torch.Tensor, lora, cos, sin):
         """Projections and rotary embedding: q (B, T, H, hd), k and v (B, T, KV, hd)."""
         s = self.shape
-        qkv = self._linear(layer, index, "qkv", rms_norm(x, layer["in_norm"], self.eps), slots)
+        qkv = self._linear(layer, index, "qkv", rms_norm(x, layer["in_norm"], self.eps), lora)
         batch, steps, _ = qkv.shape
         qk_heads = s.num_heads + s.num_kv_heads
         qk = rotate(qkv[..., : qk_heads * s.head_dim].view(batch, steps, qk_heads, s.head_dim), cos[:, :, None], sin[:, :, None])
         v = qkv[..., qk_heads * s.head_dim :].view(batch, steps, s.num_kv_heads, s.head_dim)
         return qk[:, :, : s.num_heads], qk[:, :, s.num_heads :], v
 
-    def _mlp(self, layer: dict, index: int, x: torch.Tensor, slots) -> torch.Tensor:
-        gate_up = self._linear(layer, index, "gate_up", rms_norm(x, layer["post_norm"], self.eps), slots)
+    def _mlp(self, layer: dict, index: int, x: torch.Tensor, lora) -> torch.Tensor:
+        gate_up = self._linear(layer, index, "gate_up", rms_norm(x, layer["post_norm"], self.eps), lora)
         gate, up = gate_up.split(self.shape.intermediate, dim=-1)
-        return self._linear(layer, index, "down", F.silu(gate) * up, slots)
+        return self._linear(layer, index, "down", F.silu(gate) * up, lora)
 
     def _logits(self, x: torch.Tensor) -> torch.Tensor:
         return (rms_norm(x, self.final_norm, self.eps) @ self.lm_head.t()).float()
@@ -226,8 +232,9 @@ class LoraModel:
         # Query rows are (group, t) pairs of one KV head, so repeat the (T, T) mask per group.
         mask = (causal[None] & key_ok[:, None, :]).repeat(1, group, 1)[:, None]  # (B, 1, G*T, T)
         rows = slice(first_row, first_row + batch)
+        lora = self._gather(slots)
         for index, layer in enumerate(self.layers):
-            q, k, v = self._qkv(layer, index, x, slots, cos, sin)
+            q, k, v = self._qkv(layer, index, x, lora, cos, sin)
             k, v = k.transpose(1, 2), v.transpose(1, 2)  # (B, KV, T, hd)
             self.kv[index, 0, rows, :, :steps] = k
             self.kv[index, 1, rows, :, :steps] = v
@@ -235,8 +242,8 @@ class LoraModel:
             q = q.reshape(batch, s.num_kv_heads, group * steps, s.head_dim)
             out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)  # (B, KV, G*T, hd)
             out = out.view(batch, s.num_kv_heads, group, steps, s.head_dim).permute(0, 3, 1, 2, 4)
-            x = x + self._linear(layer, index, "o", out.reshape(batch, steps, -1), slots)
-            x = x + self._mlp(layer, index, x, slots)
+            x = x + self._linear(layer, index, "o", out.reshape(batch, steps, -1), lora)
+            x = x + self._mlp(layer, index, x, lora)
         last = x[torch.arange(batch, device=ids.device), lengths - 1]  # (B, hidden)
         return self._logits(last)
 
@@ -251,16 +258,17 @@ class LoraModel:
         x = self.embed[ids][:, None]  # (B, 1, hidden)
         cos, sin = self.cos[positions][:, None], self.sin[positions][:, None]  # (B, 1, hd)
         mask = (torch.arange(span, device=ids.device)[None] <= positions[:, None])[:, None, None]  # (B, 1, 1, span)
+        lora = self._gather(slots)
         for index, layer in enumerate(self.layers):
-            q, k, v = self._qkv(layer, index, x, slots, cos, sin)
+            q, k, v = self._qkv(layer, index, x, lora, cos, sin)
             self.kv[index, 0, rows, :, positions] = k[:, 0]
             self.kv[index, 1, rows, :, positions] = v[:, 0]
             keys = self.kv[index, 0, :batch, :, :span]  # (B, KV, span, hd)
             values = self.kv[index, 1, :batch, :, :span]
             q = q.view(batch, s.num_kv_heads, group, s.head_dim)
             out = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask)  # (B, KV, G, hd)
-            x = x + self._linear(layer, index, "o", out.reshape(batch, 1, -1), slots)
-            x = x + self._mlp(layer, index, x, slots)
+            x = x + self._linear(layer, index, "o", out.reshape(batch, 1, -1), lora)
+            x = x + self._mlp(layer, index, x, lora)
         return self._logits(x[:, 0])
 
     def move_row(self, src: int, dst: int, length: int) -> None:
@@ -327,7 +335,8 @@ class DecodeGraphs:
                 self.model.decode(*args)
         torch.cuda.current_stream().wait_stream(side)
         graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph, pool=self.pool):
+        # thread_local: the adapter loader thread may allocate and copy while we capture.
+        with torch.cuda.graph(graph, pool=self.pool, capture_error_mode="thread_local"):
             logits = self.model.decode(*args)
         if self.pool is None:
             self.pool = graph.pool()
