@@ -114,14 +114,16 @@ def recipe_run(resolver: ModelResolver, device: str, data: Path, work: Path, ste
     return result
 
 
-def plain_run(folder: Path, device: str, data: Path, steps: int, warmup: int) -> dict:
+def plain_run(folder: Path, device: str, data: Path | None, steps: int, warmup: int) -> dict:
     """What a user of transformers + peft writes first: chat template, whole sequence as labels,
-    batches in file order padded to their longest row, AdamW, bf16 weights and autocast on a GPU."""
+    batches in file order padded to their longest row, AdamW, bf16 weights and autocast on a GPU.
+    With `data` None, full rows of random tokens without a mask instead: the setup of
+    ENVIRONMENT.md's peer figure, to check this machine against it."""
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(folder)
-    records = [json.loads(line)["content"]["messages"] for line in data.read_text().splitlines()]
+    records = [json.loads(line)["content"]["messages"] for line in data.read_text().splitlines()] if data else []
     dtype = torch.bfloat16 if device == "cuda" else torch.float32
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype).to(device)
     model.config.use_cache = False
@@ -133,12 +135,16 @@ def plain_run(folder: Path, device: str, data: Path, steps: int, warmup: int) ->
         torch.cuda.reset_peak_memory_stats()
     tokens, rows_tokens, started = 0, 0, 0.0
     for step in range(steps):
-        batch = records[step * BATCH : (step + 1) * BATCH]
-        enc = tokenizer.apply_chat_template(batch, tokenize=True, padding=True, truncation=True, max_length=MAX_LENGTH, return_tensors="pt", return_dict=True)
-        ids, mask = enc["input_ids"].to(device), enc["attention_mask"].to(device)  # (B, T)
+        if data:
+            batch = records[step * BATCH : (step + 1) * BATCH]
+            enc = tokenizer.apply_chat_template(batch, tokenize=True, padding=True, truncation=True, max_length=MAX_LENGTH, return_tensors="pt", return_dict=True)
+            ids, mask = enc["input_ids"].to(device), enc["attention_mask"].to(device)  # (B, T)
+        else:
+            ids = torch.randint(3, tokenizer.vocab_size, (BATCH, MAX_LENGTH), device=device)  # (B, T)
+            mask = torch.ones_like(ids)
         labels = ids.masked_fill(mask == 0, -100)
         with torch.autocast(device, dtype=torch.bfloat16, enabled=device == "cuda"):
-            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+            loss = model(input_ids=ids, attention_mask=mask if data else None, labels=labels).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
         optimizer.step()
@@ -182,13 +188,14 @@ def main() -> int:
             "plain transformers + peft (padded batches)": plain_run(folder, args.device, data, args.steps, args.warmup),
             "tributary recipe, no packing": recipe_run(resolver, args.device, data, root / "w1", args.steps, args.warmup, packing=False),
             "tributary recipe, packing": recipe_run(resolver, args.device, data, root / "w2", args.steps, args.warmup, packing=True),
+            "plain, full random 1024-token rows (peer's setup)": plain_run(folder, args.device, None, args.steps, args.warmup),
         }
     baseline = results["plain transformers + peft (padded batches)"]["tokens_per_second"]
-    print(f"\n{'variant':46} {'real tok/s':>11} {'rows tok/s':>11} {'vs plain':>9} {'peak GiB':>9}")
+    print(f"\n{'variant':50} {'real tok/s':>11} {'rows tok/s':>11} {'vs plain':>9} {'peak GiB':>9}")
     for name, r in results.items():
         rows = f"{r['rows_tokens_per_second']:,.0f}" if r["rows_tokens_per_second"] else "-"
         peak = f"{r['peak_gib']:.1f}" if r["peak_gib"] is not None else "-"
-        print(f"{name:46} {r['tokens_per_second']:>11,.0f} {rows:>11} {r['tokens_per_second'] / baseline:>8.2f}x {peak:>9}")
+        print(f"{name:50} {r['tokens_per_second']:>11,.0f} {rows:>11} {r['tokens_per_second'] / baseline:>8.2f}x {peak:>9}")
     record = {
         "benchmark": "gpu-worker/bench/train_throughput.py",
         "machine": {

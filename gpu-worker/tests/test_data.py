@@ -104,14 +104,24 @@ def test_eval_split_is_fixed_by_the_seed() -> None:
     assert split_eval(records, 0.0, seed=1) == (records, [])
 
 
-def test_packing_keeps_examples_whole_and_in_order(tokenizer) -> None:
-    records = [Record(f"r{i}", "chat", c) for i, c in enumerate(capital_chats(10))]
+def test_packing_keeps_examples_whole_and_fills_rows(tokenizer) -> None:
+    records = [Record(f"r{i}", "chat", c) for i, c in enumerate(capital_chats(40))]
     examples = tokenize_records(tokenizer, records, max_length=64).examples
+    by_id = {e.record_id: e for e in examples}
     rows = pack(examples, max_length=64)
-    assert len(rows) < len(examples)
     assert all(len(r.input_ids) <= 64 and len(r.labels) == len(r.input_ids) for r in rows)
-    assert sum((r.input_ids for r in rows), []) == sum((e.input_ids for e in examples), [])
-    assert sum((r.labels for r in rows), []) == sum((e.labels for e in examples), [])
+    # Each row is its examples, whole, one after another; each example is in exactly one row.
+    named = [row.record_id.split("+") for row in rows]
+    assert sorted(i for ids in named for i in ids) == sorted(by_id)
+    for row, ids in zip(rows, named, strict=True):
+        assert row.input_ids == sum((by_id[i].input_ids for i in ids), [])
+        assert row.labels == sum((by_id[i].labels for i in ids), [])
+    # As few rows as possible: a row holds at most one example longer than half of it, and each
+    # shorter one here fits beside a longer one; with wider rows, the token count decides.
+    assert len(rows) == sum(len(e.input_ids) > 32 for e in examples) < len(examples)
+    total = sum(len(e.input_ids) for e in examples)
+    assert len(pack(examples, max_length=256)) == -(-total // 256)
+    assert pack(examples, max_length=64) == rows  # deterministic
 
 
 def test_batches_cover_each_row_once_per_epoch() -> None:
@@ -122,11 +132,30 @@ def test_batches_cover_each_row_once_per_epoch() -> None:
     assert batch_order(10, 3, seed=1, epoch=1) != epoch0
 
 
-def test_collate_pads_right_and_masks_padding() -> None:
+def test_collate_pads_right() -> None:
     batch = collate([Example("a", [5, 6, 7], [IGNORE, 6, 7]), Example("b", [8], [8])], pad_id=0)
+    assert set(batch) == {"input_ids", "labels"}
     assert batch["input_ids"].tolist() == [[5, 6, 7], [8, 0, 0]]  # (B, T)
-    assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
     assert batch["labels"].tolist() == [[IGNORE, 6, 7], [8, IGNORE, IGNORE]]
+
+
+def test_right_padding_needs_no_attention_mask(tokenizer, tiny_path) -> None:
+    """The loss of a right-padded batch is the same with the padding mask as without it."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_path, dtype=torch.float32).eval()
+    records = [Record(f"r{i}", "chat", c) for i, c in enumerate(capital_chats(4))]
+    examples = tokenize_records(tokenizer, records, max_length=64).examples
+    batch = collate(examples, tokenizer.pad_token_id)
+    assert (batch["input_ids"] == tokenizer.pad_token_id).any()  # some rows are padded
+    mask = torch.zeros_like(batch["input_ids"])  # (B, T)
+    for i, e in enumerate(examples):
+        mask[i, : len(e.input_ids)] = 1
+    with torch.no_grad():
+        plain = model(**batch).loss
+        masked = model(**batch, attention_mask=mask).loss
+    assert torch.allclose(plain, masked, rtol=1e-5, atol=1e-6)
 
 
 def test_template_that_moves_the_system_prompt_trains_on_the_last_answer(tokenizer) -> None:

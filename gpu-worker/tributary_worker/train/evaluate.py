@@ -25,7 +25,7 @@ def eval_loss(model, rows: Sequence[Example], pad_id: int, device: Device, batch
     with torch.no_grad(), device.autocast():
         for start in range(0, len(rows), batch_size):
             batch = {k: v.to(device.torch_device) for k, v in collate(rows[start : start + batch_size], pad_id).items()}
-            logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits  # (B, T, V)
+            logits = model(input_ids=batch["input_ids"]).logits  # (B, T, V)
             # Position t predicts token t + 1.
             pred = logits[:, :-1, :].float()  # (B, T-1, V)
             target = batch["labels"][:, 1:]  # (B, T-1)
