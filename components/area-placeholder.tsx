@@ -15,12 +15,6 @@ const areas = {
     empty: "Nothing deployed yet",
     next: "Here you will deploy a model version with one click and try it in the playground; apps call it through the OpenAI-compatible API.",
   },
-  "api-keys": {
-    title: "API keys",
-    description: "Keys that let your apps call your deployments through the /v1 API.",
-    empty: "No API keys yet",
-    next: "Here you will create keys scoped to deployments, copy them once, set limits and expiry, see their usage, and revoke them.",
-  },
   attribution: {
     title: "Attribution",
     description: "Which contributors' records each answer drew on, committed on-chain.",

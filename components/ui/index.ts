@@ -9,6 +9,7 @@ export { Dialog } from "./dialog";
 export { EmptyState } from "./empty-state";
 export { Input, Select, Textarea } from "./input";
 export { LineChart, niceTicks, type ChartPoint, type ChartSeries } from "./line-chart";
+export { SecretField } from "./secret-field";
 export { Spinner } from "./spinner";
 export { Table, TBody, TD, TH, THead, TR } from "./table";
 export { TabLinks, Tabs, type TabItem } from "./tabs";

@@ -22,6 +22,8 @@ type LineChartProps = {
   yLabel: string;
   height?: number;
   formatY?: (value: number) => string;
+  /** Labels x ticks and the summary, e.g. a day number as a date; default: the number. */
+  formatX?: (value: number) => string;
   className?: string;
 };
 
@@ -51,20 +53,22 @@ function padded([lo, hi]: [number, number]): [number, number] {
 
 const defaultFormat = (v: number) => (Math.abs(v) >= 1000 ? v.toLocaleString("en") : Number(v.toPrecision(3)).toString());
 
-function describe(series: ChartSeries[], xLabel: string, format: (v: number) => string): string {
+const defaultFormatX = (v: number) => v.toLocaleString("en");
+
+function describe(series: ChartSeries[], xLabel: string, format: (v: number) => string, formatX: (v: number) => string): string {
   return series
     .filter((s) => s.points.length > 0)
     .map((s) => {
       const first = s.points[0]!;
       const last = s.points[s.points.length - 1]!;
       return s.points.length === 1
-        ? `${s.name}: ${format(first.y)} at ${xLabel.toLowerCase()} ${first.x}.`
-        : `${s.name}: from ${format(first.y)} at ${xLabel.toLowerCase()} ${first.x} to ${format(last.y)} at ${xLabel.toLowerCase()} ${last.x}.`;
+        ? `${s.name}: ${format(first.y)} at ${xLabel.toLowerCase()} ${formatX(first.x)}.`
+        : `${s.name}: from ${format(first.y)} at ${xLabel.toLowerCase()} ${formatX(first.x)} to ${format(last.y)} at ${xLabel.toLowerCase()} ${formatX(last.x)}.`;
     })
     .join(" ");
 }
 
-export function LineChart({ title, series, xLabel, yLabel, height = 240, formatY = defaultFormat, className }: LineChartProps) {
+export function LineChart({ title, series, xLabel, yLabel, height = 240, formatY = defaultFormat, formatX = defaultFormatX, className }: LineChartProps) {
   const ref = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(640);
   const titleId = useId();
@@ -93,7 +97,7 @@ export function LineChart({ title, series, xLabel, yLabel, height = 240, formatY
       <div ref={ref} className="w-full">
         <svg width={width} height={height} role="img" aria-labelledby={`${titleId} ${descId}`} className="block text-xs">
           <title id={titleId}>{title}</title>
-          <desc id={descId}>{describe(series, xLabel, formatY) || "No data yet."}</desc>
+          <desc id={descId}>{describe(series, xLabel, formatY, formatX) || "No data yet."}</desc>
           {yTicks.map((t) => (
             <g key={`y${t}`}>
               <line x1={MARGIN.left} x2={width - MARGIN.right} y1={sy(t)} y2={sy(t)} className="stroke-gray-200" />
@@ -105,8 +109,9 @@ export function LineChart({ title, series, xLabel, yLabel, height = 240, formatY
           {xTicks.map((t) => (
             <g key={`x${t}`}>
               <line x1={sx(t)} x2={sx(t)} y1={MARGIN.top + plotH} y2={MARGIN.top + plotH + 4} className="stroke-gray-400" />
-              <text x={sx(t)} y={MARGIN.top + plotH + 16} textAnchor="middle" className="fill-gray-600 tabular-nums">
-                {t.toLocaleString("en")}
+              {/* A label at the right edge ends there, so it is not cut off. */}
+              <text x={sx(t)} y={MARGIN.top + plotH + 16} textAnchor={sx(t) > width - MARGIN.right - 24 ? "end" : "middle"} className="fill-gray-600 tabular-nums">
+                {formatX(t)}
               </text>
             </g>
           ))}

@@ -7,7 +7,7 @@ import { formatDateTime } from "@/components/datanets/detail/format";
 import { serverErrors } from "@/components/forms/errors";
 import { FormAlert } from "@/components/forms/form-alert";
 import { useTRPC } from "@/components/trpc/client";
-import { Button, Card, CardBody, CardHeader, ConfirmDialog, CopyButton, Dialog, EmptyState, Input, Table, TBody, TD, TH, THead, TR, useToast } from "@/components/ui";
+import { Button, Card, CardBody, CardHeader, ConfirmDialog, Dialog, EmptyState, Input, SecretField, Table, TBody, TD, TH, THead, TR, useToast } from "@/components/ui";
 import { ConnectCommand } from "./connect-command";
 
 type Created = { name: string; token: string };
@@ -43,16 +43,7 @@ function CreateTokenDialog({ orgSlug, appUrl, open, onClose }: { orgSlug: string
     return (
       <Dialog open={open} onClose={close} title={`Token “${created.name}” created`} description="Copy it now: it is shown only this once. Only a hash is stored, so it cannot be shown again." footer={<Button onClick={close}>Done</Button>}>
         <div className="space-y-4">
-          <div className="flex items-center gap-2">
-            <input
-              readOnly
-              aria-label="Worker token"
-              value={created.token}
-              onFocus={(e) => e.currentTarget.select()}
-              className="min-w-0 flex-1 rounded-control border border-gray-400 bg-gray-50 px-3 py-2 font-mono text-xs"
-            />
-            <CopyButton value={created.token} what="token" />
-          </div>
+          <SecretField value={created.token} label="Worker token" what="token" />
           <div>
             <p className="mb-2 text-sm font-medium text-gray-900">Run a worker with it</p>
             <ConnectCommand appUrl={appUrl} token={created.token} />

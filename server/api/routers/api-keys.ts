@@ -1,5 +1,5 @@
 // API keys: admins create (the secret is returned this once), list and revoke the org's keys;
-// members see the keys and the usage chart, to call the API and watch what it costs.
+// everyone in the org sees the keys (by prefix) and the usage chart.
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { createApiKey, deploymentChoices, listApiKeys, revokeApiKey } from "@/server/serving/api-keys";
@@ -25,9 +25,9 @@ const usageInput = z.object({
 });
 
 export const apiKeysRouter = router({
-  list: orgProcedure("member").query(({ ctx }) => listApiKeys(ctx.db, ctx.org.id)),
-  deployments: orgProcedure("member").query(({ ctx }) => deploymentChoices(ctx.db, ctx.org.id)),
-  usage: orgProcedure("member").input(usageInput).query(({ ctx, input }) => usageSeries(ctx.db, ctx.org.id, input)),
+  list: orgProcedure("viewer").query(({ ctx }) => listApiKeys(ctx.db, ctx.org.id)),
+  deployments: orgProcedure("viewer").query(({ ctx }) => deploymentChoices(ctx.db, ctx.org.id)),
+  usage: orgProcedure("viewer").input(usageInput).query(({ ctx, input }) => usageSeries(ctx.db, ctx.org.id, input)),
   create: orgProcedure("admin")
     .input(createInput)
     .mutation(({ ctx, input }) => createApiKey(ctx.db, { ...input, orgId: ctx.org.id, createdBy: ctx.userId })),
