@@ -64,7 +64,7 @@ function SecretShown({ created, orgSlug, onClose }: { created: Created; orgSlug:
 export function CreateApiKeyDialog({ orgSlug, open, onClose }: { orgSlug: string; open: boolean; onClose: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const deployments = useQuery({ ...trpc.apiKeys.deployments.queryOptions({ orgSlug }), enabled: open });
+  const deployments = useQuery({ ...trpc.deployments.list.queryOptions({ orgSlug }), enabled: open });
   const create = useMutation(trpc.apiKeys.create.mutationOptions());
   const [name, setName] = useState("");
   const [scope, setScope] = useState<"all" | "some">("all");

@@ -74,7 +74,7 @@ function Snippet({ code, what, install }: { code: string; what: string; install?
 
 export function ApiSnippets({ orgSlug, baseUrl }: { orgSlug: string; baseUrl: string }) {
   const trpc = useTRPC();
-  const deployments = useQuery(trpc.apiKeys.deployments.queryOptions({ orgSlug }));
+  const deployments = useQuery(trpc.deployments.list.queryOptions({ orgSlug }));
   const list = deployments.data ?? [];
   const [picked, setPicked] = useState<string | null>(null);
   // Until one is picked: the first ready deployment, else the first of any state.

@@ -32,7 +32,7 @@ export function UsageChart({ orgSlug }: { orgSlug: string }) {
   const [keyId, setKeyId] = useState("");
   const [deploymentId, setDeploymentId] = useState("");
   const keys = useQuery(trpc.apiKeys.list.queryOptions({ orgSlug }));
-  const deployments = useQuery(trpc.apiKeys.deployments.queryOptions({ orgSlug }));
+  const deployments = useQuery(trpc.deployments.list.queryOptions({ orgSlug }));
   const usage = useQuery({
     ...trpc.apiKeys.usage.queryOptions({ orgSlug, days, keyId: keyId || undefined, deploymentId: deploymentId || undefined }),
     placeholderData: (previous) => previous,

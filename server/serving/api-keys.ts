@@ -177,12 +177,3 @@ export async function authenticateApiKey(db: Db, authorizationHeader: string | n
 export function keyCanUse(key: ApiKeyPrincipal, deployment: { id: string; orgId: string }): boolean {
   return deployment.orgId === key.orgId && (key.deploymentIds === null || key.deploymentIds.includes(deployment.id));
 }
-
-/** The org's deployments a key can be scoped to and the API page can show, by name. */
-export async function deploymentChoices(db: Db, orgId: string) {
-  return db
-    .select({ id: deployments.id, name: deployments.name, status: deployments.status, baseModel: deployments.baseModel })
-    .from(deployments)
-    .where(eq(deployments.orgId, orgId))
-    .orderBy(deployments.name);
-}

@@ -2,7 +2,7 @@
 // everyone in the org sees the keys (by prefix) and the usage chart.
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { createApiKey, deploymentChoices, listApiKeys, revokeApiKey } from "@/server/serving/api-keys";
+import { createApiKey, listApiKeys, revokeApiKey } from "@/server/serving/api-keys";
 import { usageSeries } from "@/server/serving/usage";
 import { orgProcedure, router } from "../trpc";
 
@@ -26,7 +26,6 @@ const usageInput = z.object({
 
 export const apiKeysRouter = router({
   list: orgProcedure("viewer").query(({ ctx }) => listApiKeys(ctx.db, ctx.org.id)),
-  deployments: orgProcedure("viewer").query(({ ctx }) => deploymentChoices(ctx.db, ctx.org.id)),
   usage: orgProcedure("viewer").input(usageInput).query(({ ctx, input }) => usageSeries(ctx.db, ctx.org.id, input)),
   create: orgProcedure("admin")
     .input(createInput)

@@ -14,7 +14,7 @@ export default async function ApiKeysPage({ params }: PageProps<"/[org]/api-keys
   const input = { orgSlug };
   await Promise.all([
     queryClient.prefetchQuery(trpc.apiKeys.list.queryOptions(input)),
-    queryClient.prefetchQuery(trpc.apiKeys.deployments.queryOptions(input)),
+    queryClient.prefetchQuery(trpc.deployments.list.queryOptions(input)),
     queryClient.prefetchQuery(trpc.apiKeys.usage.queryOptions({ ...input, days: 30 })),
   ]);
   return (

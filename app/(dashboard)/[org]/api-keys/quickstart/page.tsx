@@ -10,7 +10,7 @@ export default async function QuickstartPage({ params }: PageProps<"/[org]/api-k
   const { org: orgSlug } = await params;
   await requireOrg(orgSlug);
   const queryClient = getQueryClient();
-  await queryClient.prefetchQuery(trpc.apiKeys.deployments.queryOptions({ orgSlug }));
+  await queryClient.prefetchQuery(trpc.deployments.list.queryOptions({ orgSlug }));
   return (
     <HydrateClient>
       <ApiSnippets orgSlug={orgSlug} baseUrl={`${env.APP_URL.replace(/\/+$/, "")}/v1`} />
