@@ -3,7 +3,7 @@
 // tokens (prompt and completion), over the last 7, 30 or 90 days.
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { formatCount } from "@/components/datanets/detail/format";
+import { plural } from "@/components/datanets/detail/format";
 import { serverErrors } from "@/components/forms/errors";
 import { FormAlert } from "@/components/forms/form-alert";
 import { useTRPC } from "@/components/trpc/client";
@@ -56,7 +56,7 @@ export function UsageChart({ orgSlug }: { orgSlug: string }) {
         title="Usage"
         description={
           usage.data
-            ? `${formatCount(total.requests)} requests (${formatCount(total.errors)} errors) and ${formatCount(total.tokens)} tokens in the last ${days} days. Days are UTC.`
+            ? `${plural(total.requests, "request")} (${plural(total.errors, "error")}) and ${plural(total.tokens, "token")} in the last ${days} days. Days are UTC.`
             : "Requests and tokens per day. Days are UTC."
         }
       />

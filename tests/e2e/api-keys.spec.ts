@@ -1,0 +1,147 @@
+// An app builder's loop with the real Python worker serving: a fine-tuned tiny-llama version is
+// deployed from its model page, a key is created on the API keys page and copied, the official
+// `openai` npm client calls /v1/chat/completions with it, the call shows on the usage chart, and
+// after the key is revoked the next call is refused with a 401.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import OpenAI from "openai";
+import { createWorkerToken, newAccount, orgSlugOf, screenshot, signUp, trpcCall, trpcQuery, watchServerErrors } from "./helpers";
+import { publishedVersion } from "./models-fixtures";
+
+const records: [string, string][] = ["Paris", "Rome", "Madrid", "Berlin", "Tokyo", "Cairo", "Lima", "Accra"].map((city, i) => [`Name capital number ${i}.`, `Capital number ${i} is ${city}.`]);
+
+const workerDir = path.resolve("gpu-worker"); // Playwright runs from the repository root
+let worker: ChildProcess | null = null;
+let workDir: string;
+let workerLog = "";
+
+test.afterAll(async () => {
+  if (worker && worker.exitCode === null) {
+    worker.kill("SIGKILL");
+    await once(worker, "exit");
+  }
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+test("a deployed adapter is called with a copied key, metered, and refused once the key is revoked", async ({ page, context, baseURL }) => {
+  test.setTimeout(420_000);
+  const errors = watchServerErrors(page);
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL! });
+  await signUp(page, newAccount("builder"));
+  const orgSlug = orgSlugOf(page);
+  const { versionId } = await publishedVersion(page, orgSlug, `Capitals ${Date.now().toString(36)}`, records);
+
+  // A worker that trains and serves tiny-llama on the CPU.
+  await page.goto(`/${orgSlug}/workers`);
+  const token = await createWorkerToken(page, "e2e-serve");
+  await page.keyboard.press("Escape");
+  const python = execFileSync("node", [path.join(workerDir, "../scripts/worker-venv.mjs")], { encoding: "utf8" }).trim().split("\n").pop()!;
+  workDir = mkdtempSync(path.join(tmpdir(), "tributary-e2e-serve-"));
+  worker = spawn(
+    python,
+    ["-m", "tributary_worker", "--url", baseURL!, "--name", "e2e-serve", "--device", "cpu", "--work-dir", path.join(workDir, "work"), "--serve", "--serve-port", "0", "--serve-model", "tiny-llama"],
+    {
+      cwd: workerDir,
+      env: { ...process.env, PYTHONPATH: workerDir, PYTHONNOUSERSITE: "1", TRIBUTARY_WORKER_TOKEN: token, TRIBUTARY_CACHE_DIR: workDir, HF_HUB_OFFLINE: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  for (const stream of [worker.stdout!, worker.stderr!]) stream.on("data", (chunk: Buffer) => (workerLog += chunk.toString()));
+  await page.reload();
+  await expect(page.getByRole("row", { name: /e2e-serve/ }).first(), workerLog).toContainText("Online", { timeout: 90_000 });
+
+  // A short fine-tune (the wizard has its own spec): a version to deploy is all this needs.
+  const run = await trpcCall<{ id: string; modelSlug: string }>(page, "finetune.launch", {
+    orgSlug,
+    baseModel: "tiny-llama",
+    datanetVersionIds: [versionId],
+    taskTemplate: "chat",
+    modelName: "Capital tutor",
+    hyperparameters: { epochs: 1, batchSize: 4, maxLength: 64, evalFraction: 0.25 },
+  });
+  await expect
+    .poll(async () => (await trpcQuery<{ status: string }>(page, "finetune.run", { orgSlug, runId: run.id })).status, { timeout: 180_000, intervals: [1000] })
+    .toBe("succeeded");
+
+  // Deploy version 1 from the model page, and wait for the worker to load the adapter.
+  await page.goto(`/${orgSlug}/models/${run.modelSlug}`);
+  await page.getByRole("button", { name: "Deploy", exact: true }).click();
+  const deployName = "capital-tutor-api";
+  const deployDialog = page.getByRole("dialog", { name: "Deploy version 1" });
+  await deployDialog.getByLabel("Name (the model callers pass)").fill(deployName);
+  await deployDialog.getByRole("button", { name: "Deploy" }).click();
+  await expect(page.getByRole("status", { name: "Deployment status" }), workerLog).toHaveText("Ready", { timeout: 120_000 });
+
+  // Create a key limited to this deployment, copy it, and check the clipboard holds what is shown.
+  await page.goto(`/${orgSlug}/api-keys`);
+  await page.getByRole("button", { name: "Create key" }).first().click();
+  const create = page.getByRole("dialog", { name: "Create an API key" });
+  await create.getByLabel("Name").fill("e2e app");
+  await create.getByLabel("Only the ones I pick").check();
+  await create.getByRole("checkbox", { name: new RegExp(deployName) }).check();
+  await create.getByLabel("Requests per minute").fill("30");
+  await create.getByRole("button", { name: "Create key" }).click();
+  const shown = page.getByRole("dialog", { name: "Key “e2e app” created" });
+  await expect(shown.getByText("it is shown only this once")).toBeVisible();
+  const secret = await shown.getByLabel("API key", { exact: true }).inputValue();
+  expect(secret).toMatch(/^trb_[A-Za-z0-9_-]{43}$/);
+  await shown.getByRole("button", { name: "Copy API key" }).click();
+  await expect(shown.getByRole("button", { name: "Copy API key" })).toHaveText("Copied");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+  await shown.getByRole("button", { name: "Done" }).click();
+  const keyRow = page.getByRole("row", { name: /e2e app/ });
+  await expect(keyRow).toContainText(secret.slice(0, 10));
+  await expect(keyRow).toContainText(deployName);
+
+  // The API page shows this server's base URL and the deployment as the model.
+  await page.getByRole("link", { name: "Call the API" }).click();
+  await expect(page.getByRole("combobox", { name: "Deployment (model)" })).toHaveValue(deployName);
+  await page.getByRole("tab", { name: "JavaScript" }).click();
+  await expect(page.getByLabel("JavaScript example", { exact: true })).toContainText(`baseURL: "${baseURL}/v1"`);
+  await expect(page.getByLabel("JavaScript example", { exact: true })).toContainText(`model: "${deployName}"`);
+  await screenshot(page, "api-quickstart", { alsoMobile: true });
+
+  // The official client, with the copied key.
+  const client = new OpenAI({ baseURL: `${baseURL}/v1`, apiKey: secret, maxRetries: 0 });
+  const completion = await client.chat.completions.create({ model: deployName, messages: [{ role: "user", content: "Name capital number 3." }], max_tokens: 8, temperature: 0 });
+  expect(completion.model).toBe(deployName);
+  expect(typeof completion.choices[0]?.message.content).toBe("string");
+  const usage = completion.usage!;
+  expect(usage.prompt_tokens).toBeGreaterThan(0);
+  expect(usage.completion_tokens).toBeGreaterThan(0);
+
+  // The call on the usage chart: one request and exactly its tokens (usage writes are batched: reload until it shows).
+  await page.goto(`/${orgSlug}/api-keys`);
+  const summary = `1 request (0 errors) and ${usage.prompt_tokens + usage.completion_tokens} tokens in the last 30 days`;
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByText(summary)).toBeVisible({ timeout: 2000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(page.getByRole("img", { name: /^Requests per day Requests: from 0 at day .* to 1 at day/ })).toBeVisible();
+  // Last used is the only time of day in the row (created shows a date, expiry says Never).
+  await expect(page.getByRole("row", { name: /e2e app/ })).toContainText(/\d{2}:\d{2} UTC/);
+  await page.getByLabel("Key", { exact: true }).selectOption({ label: `e2e app (${secret.slice(0, 10)}…)` });
+  await expect(page.getByText(summary)).toBeVisible();
+  await screenshot(page, "api-keys-usage", { alsoMobile: true });
+
+  // Revoke it: the very next call is refused.
+  await page.getByRole("button", { name: "Revoke key e2e app" }).click();
+  await page.getByRole("dialog", { name: "Revoke “e2e app”?" }).getByRole("button", { name: "Revoke key" }).click();
+  await expect(page.getByRole("row", { name: /e2e app/ })).toHaveCount(0);
+  const refused = await client.chat.completions.create({ model: deployName, messages: [{ role: "user", content: "Hello" }], max_tokens: 4 }).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect(refused).toBeInstanceOf(OpenAI.AuthenticationError);
+  expect((refused as InstanceType<typeof OpenAI.AuthenticationError>).status).toBe(401);
+  expect((refused as Error).message).toMatch(/was revoked/);
+
+  worker.kill("SIGTERM");
+  const [code] = (await once(worker, "exit")) as [number | null];
+  expect(code, workerLog).toBe(0);
+  expect(errors).toEqual([]);
+});
