@@ -63,7 +63,9 @@ def test_finetune_job_end_to_end(resolver, tmp_path: Path) -> None:
 
     assert server.violations == []
     register = server.bodies("register")[0]
-    assert register["capabilities"] == {"device": "cpu", "gpuName": None, "gpuMemoryGb": 0.0, "models": ["tiny-llama"], "kinds": ["finetune", "generate"]}
+    assert register["capabilities"] == {
+        "device": "cpu", "gpuName": None, "gpuMemoryGb": 0.0, "models": ["tiny-llama"], "kinds": ["finetune", "generate"], "hostedModels": True,
+    }
     beats = server.bodies("heartbeat")
     assert beats[-1]["progress"]["step"] == beats[-1]["progress"]["totalSteps"] == 8
     metric_names = {m["name"] for b in beats for m in b["metrics"]}
@@ -93,6 +95,31 @@ def test_finetune_job_end_to_end(resolver, tmp_path: Path) -> None:
     ids = torch.tensor([[1, 4, 50, 60]])
     before = base(ids).logits
     assert not torch.allclose(PeftModel.from_pretrained(base, str(adapter_dir))(ids).logits, before)
+
+
+def host_model(server: FakeServer, folder: Path, model_id: str) -> list[dict[str, Any]]:
+    """Puts a model folder in the fake server's blobs as the control plane hosts it; returns baseModelFiles."""
+    files = []
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        key = f"base-models/{model_id}/{path.name}"
+        server.blobs[key] = path.read_bytes()
+        files.append({"name": path.name, "url": server.blob_url(key), "sizeBytes": path.stat().st_size})
+    return files
+
+
+def test_finetune_on_a_base_model_the_server_hosts(resolver, tmp_path: Path, tiny_path: Path) -> None:
+    with FakeServer() as server:
+        payload = finetune_payload(server, capital_chats(10), epochs=1)
+        payload |= {"baseModel": "acme/hosted-tiny", "baseModelFiles": host_model(server, tiny_path, "acme/hosted-tiny")}
+        server.add_job("finetune", payload)
+        assert make_agent(server, resolver, tmp_path).run() == 0
+    assert server.violations == []
+    (complete,) = server.bodies("complete")
+    assert complete["result"]["metrics"]["steps"] > 0
+    fetched = resolver.cache_dir / "models" / "hosted" / "acme" / "hosted-tiny"
+    assert (fetched / "model.safetensors").read_bytes() == (tiny_path / "model.safetensors").read_bytes()
+    assert resolver.resolve("acme/hosted-tiny").kind == "hosted"
+    assert any("acme/hosted-tiny: 6 files" in e["message"] for b in server.bodies("events") for e in b["events"])
 
 
 def test_generate_job_answers_each_variant(resolver, tmp_path: Path, tiny_path: Path) -> None:

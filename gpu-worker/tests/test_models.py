@@ -10,6 +10,7 @@ import pytest
 
 from tributary_worker.models.resolver import ModelNotAvailable, ModelResolver, load_model, load_tokenizer, parse_models_arg
 from tributary_worker.models.tiny_llama import TinyLlamaSpec, build_tiny_llama, ensure_tiny_llama
+from tributary_worker.transfer import TransferError
 
 
 def test_tiny_llama_is_deterministic_per_seed(tmp_path: Path, tiny_path: Path) -> None:
@@ -113,3 +114,38 @@ def test_hub_id_loads_from_the_hub_cache_offline(tmp_path: Path, tiny_path: Path
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "hub 64 <|end|>"
+
+
+def test_hosted_model_is_fetched_once_and_whole(tmp_path: Path, tiny_path: Path) -> None:
+    import torch
+    from fake_server import FakeServer
+
+    resolver = ModelResolver(cache_dir=tmp_path / "cache")
+    with FakeServer() as server:
+        files = []
+        for path in sorted(tiny_path.iterdir()):
+            server.blobs[f"base-models/acme/m/{path.name}"] = path.read_bytes()
+            files.append({"name": path.name, "url": server.blob_url(f"base-models/acme/m/{path.name}"), "sizeBytes": path.stat().st_size})
+        folder = resolver.fetch_hosted("acme/m", files)
+        assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == sorted(p.name for p in tiny_path.iterdir())
+        source = resolver.resolve("acme/m")
+        assert (source.kind, source.location) == ("hosted", str(folder))
+        assert load_model(source, torch.float32, "cpu").config.hidden_size == 64
+
+        # The same files again: nothing is downloaded (the blobs are gone, so a GET would fail).
+        blobs = dict(server.blobs)
+        server.blobs.clear()
+        assert ModelResolver(cache_dir=tmp_path / "cache").fetch_hosted("acme/m", files) == folder
+
+        # A new copy whose download fails leaves the cached one as it was, and no scratch folder.
+        server.blobs.update(blobs)
+        changed = [*files[:-1], {**files[-1], "sizeBytes": files[-1]["sizeBytes"] + 1}]
+        with pytest.raises(TransferError, match="bytes"):
+            resolver.fetch_hosted("acme/m", changed)
+        assert (folder / "config.json").is_file()
+        assert sorted(p.name for p in folder.parent.iterdir()) == ["m"]
+
+        with pytest.raises(ModelNotAvailable, match="not a relative path"):
+            resolver.fetch_hosted("acme/m", [{**files[0], "name": "../evil"}])
+        with pytest.raises(ModelNotAvailable, match="is not valid"):
+            resolver.fetch_hosted("../x", files)

@@ -105,6 +105,7 @@ class Agent:
             "gpuMemoryGb": self.device.memory_gb,
             "models": self.resolver.available(),
             "kinds": JOB_KINDS,
+            "hostedModels": True,  # jobs may bring their base model's files (ModelResolver.fetch_hosted)
         }
         if self.settings.serving is not None:
             capabilities["serving"] = self.settings.serving

@@ -24,8 +24,8 @@ const templateFormats: Record<TaskTemplate, readonly RecordFormat[]> = {
   text: ["text", "chat", "instruction"],
 };
 
-export async function catalogWithAvailability(db: Db, ctx: OrgContext) {
-  const available = await availableModels(db, ctx.org.id);
+export async function catalogWithAvailability(db: Db, store: BlobStore, ctx: OrgContext) {
+  const available = await availableModels(db, store, ctx.org.id);
   return catalog.map((m) => ({ ...m, available: available.has(m.id) }));
 }
 
@@ -47,7 +47,7 @@ function requireBaseModel(id: string): BaseModel {
 }
 
 /** Checks the choice and returns the defaults merged with the user's values and the estimate. */
-export async function planFineTune(db: Db, ctx: OrgContext, input: z.infer<typeof planInput>) {
+export async function planFineTune(db: Db, store: BlobStore, ctx: OrgContext, input: z.infer<typeof planInput>) {
   const model = requireBaseModel(input.baseModel);
   const versions = await findTrainableVersions(db, ctx.org.id, input.datanetVersionIds);
   const missing = input.datanetVersionIds.filter((id) => !versions.some((v) => v.versionId === id));
@@ -67,7 +67,7 @@ export async function planFineTune(db: Db, ctx: OrgContext, input: z.infer<typeo
   if (hyperparameters.maxLength > model.contextLength) {
     throw new TRPCError({ code: "BAD_REQUEST", message: `hyperparameters.maxLength: ${model.name} reads at most ${model.contextLength} tokens; use ${model.contextLength} or less.` });
   }
-  const available = (await availableModels(db, ctx.org.id)).has(model.id);
+  const available = (await availableModels(db, store, ctx.org.id)).has(model.id);
   return { model, versions, hyperparameters, estimate: estimateRun(model, examples, tokens, hyperparameters), available };
 }
 
@@ -89,7 +89,7 @@ async function freeModelSlug(db: Db, orgId: string, name: string) {
 }
 
 export async function launchFineTune(db: Db, store: BlobStore, ctx: OrgContext, input: z.infer<typeof launchInput>) {
-  const plan = await planFineTune(db, ctx, input);
+  const plan = await planFineTune(db, store, ctx, input);
   const existing = input.modelSlug ? await findModel(db, ctx.org.id, input.modelSlug) : null;
   if (input.modelSlug && !existing) throw new TRPCError({ code: "NOT_FOUND", message: `No model “${input.modelSlug}” in this organization.` });
   if (existing && existing.baseModel !== plan.model.id) {

@@ -37,6 +37,8 @@ export const capabilitiesSchema = z.object({
   kinds: z.array(z.enum(jobKinds)).min(1),
   /** Absent or null: the worker does not serve. */
   serving: servingSchema.nullish(),
+  /** true: the worker downloads base models the server hosts in its blob store (payloads' baseModelFiles). */
+  hostedModels: z.boolean().optional(),
 });
 export type Capabilities = z.infer<typeof capabilitiesSchema>;
 
@@ -72,10 +74,17 @@ export const hyperparametersSchema = z.object({
 export type Hyperparameters = z.infer<typeof hyperparametersSchema>;
 
 const downloadSchema = z.object({ name: artifactName, url: z.url() });
+/**
+ * The files of a base model the server hosts (a folder saved with save_pretrained), when the
+ * leasing worker does not have the model itself; null or absent: the worker loads it from its
+ * own sources (built, mirror folder or Hub).
+ */
+const baseModelFiles = z.array(downloadSchema.extend({ sizeBytes: z.number().int().min(0) })).min(1).max(1000).nullish();
 
 export const finetunePayload = z.object({
   kind: z.literal("finetune"),
   baseModel: modelId,
+  baseModelFiles,
   taskTemplate: z.enum(taskTemplates),
   hyperparameters: hyperparametersSchema,
   /** Datanet version snapshots: JSONL, one `{id, contentHash, contributorId, contributorWallet, content}` per line. */
@@ -94,6 +103,7 @@ export const chatMessageSchema = z.object({
 export const generatePayload = z.object({
   kind: z.literal("generate"),
   baseModel: modelId,
+  baseModelFiles,
   /** One answer per variant: the base model (adapter null) and/or a tuned one. */
   variants: z
     .array(z.object({ name: z.string().min(1).max(50), adapter: z.object({ files: z.array(downloadSchema).min(1) }).nullable() }))

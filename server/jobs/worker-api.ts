@@ -4,6 +4,7 @@ import { ZodError, type z } from "zod";
 import type { Db } from "@/server/db/connect";
 import { checkFineTuneArtifacts, recordFineTuneResult } from "@/server/finetune/complete";
 import type { BlobStore } from "@/server/storage/types";
+import { leaseCapabilities } from "./hosted-models";
 import { jobBlobPrefix, toWirePayload } from "./payloads";
 import * as protocol from "./protocol";
 import { addWorkerEvents, assertLease, completeJob, failJob, heartbeat, leaseNextJob, LeaseLostError, releaseJob, type QueuePolicy } from "./queue";
@@ -81,9 +82,10 @@ const lease = workerRoute(protocol.leaseRequest, protocol.leaseResponse, async (
   const leaser = await worker(call, call.body.workerId);
   const deadline = Date.now() + call.body.waitSeconds * 1000;
   for (;;) {
-    const job = await leaseNextJob(call.db, leaser, call.policy);
+    const job = await leaseNextJob(call.db, { ...leaser, capabilities: await leaseCapabilities(leaser.capabilities, call.store) }, call.policy);
     if (job) {
-      return { job: { id: job.id, leaseId: job.leaseId!, kind: job.kind, attempt: job.attempts, payload: await toWirePayload(job, call.store) } };
+      const payload = await toWirePayload(job, call.store, leaser.capabilities.models);
+      return { job: { id: job.id, leaseId: job.leaseId!, kind: job.kind, attempt: job.attempts, payload } };
     }
     if (Date.now() + POLL_MS > deadline) return { job: null };
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));

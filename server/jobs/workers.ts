@@ -5,6 +5,8 @@ import { and, desc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "@/server/db/connect";
 import { lastUsedIsStale } from "@/server/db/queries/last-used";
 import { jobs, workers, workerTokens } from "@/server/db/schema";
+import type { BlobStore } from "@/server/storage/types";
+import { hostedModelIds } from "./hosted-models";
 import { capabilitiesSchema, type Capabilities } from "./protocol";
 
 const TOKEN_PREFIX = "trw_";
@@ -112,14 +114,16 @@ export async function listWorkers(db: Db, orgId: string) {
   });
 }
 
-/** Base models that an online worker serving this org can load now. */
-export async function availableModels(db: Db, orgId: string): Promise<Set<string>> {
+/** Base models that an online worker serving this org can load now (hosted ones if a worker downloads them). */
+export async function availableModels(db: Db, store: BlobStore, orgId: string): Promise<Set<string>> {
   const rows = await db
     .select({ capabilities: workers.capabilities })
     .from(workers)
     .innerJoin(workerTokens, eq(workers.tokenId, workerTokens.id))
     .where(and(servesOrg(orgId), isNull(workerTokens.revokedAt), gt(workers.lastSeenAt, sql`now() - make_interval(secs => ${ONLINE_SECONDS})`)));
-  return new Set(rows.flatMap((r) => capabilitiesSchema.parse(r.capabilities).models));
+  const online = rows.map((r) => capabilitiesSchema.parse(r.capabilities));
+  const hosted = online.some((c) => c.hostedModels) ? await hostedModelIds(store) : [];
+  return new Set([...online.flatMap((c) => c.models), ...hosted]);
 }
 
 /** For /api/health: workers online now across all orgs, and when any worker was last seen. */

@@ -1,10 +1,11 @@
 // One blob store suite, run against the local folder and against S3 (s3rver on loopback).
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { hostedModelFiles, hostedModelIds, hostModel } from "@/server/jobs/hosted-models";
 import { BlobNotFoundError, createBlobStore, InvalidBlobKeyError, type BlobStore, type BlobStoreSettings } from "@/server/storage";
 import { handleBlobRequest } from "@/server/storage/http";
 import { startS3Server } from "../helpers/s3";
@@ -242,6 +243,28 @@ describe.each([
     expect(get.headers.get("content-type")).toBe("text/csv");
     expect(get.headers.get("content-length")).toBe(String(body.length));
     expect(get.headers.get("content-disposition")).toBe(`attachment; filename="Q3 report _.csv"; filename*=UTF-8''Q3%20report%20%C3%BC.csv`);
+  });
+
+  it("hosts a base model folder, config last, and signs each file for a worker", async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), "hosted-model-"));
+    await mkdir(path.join(folder, "sub"));
+    const files = { "config.json": '{"model_type":"llama"}', "model.safetensors": randomBytes(3 * MiB).toString("base64"), "sub/tokenizer.json": "{}" };
+    for (const [name, text] of Object.entries(files)) await writeFile(path.join(folder, name), text);
+    const modelId = `acme/m-${randomUUID().slice(0, 8)}`;
+    const order: string[] = [];
+    await hostModel(store, modelId, folder, (name) => order.push(name));
+    expect(order.at(-1)).toBe("config.json");
+    expect(await hostedModelIds(store, { maxAgeMs: 0 })).toContain(modelId);
+    const signed = await hostedModelFiles(store, modelId, 60);
+    expect(signed?.map((f) => [f.name, f.sizeBytes])).toEqual(Object.entries(files).map(([name, text]) => [name, text.length]));
+    for (const file of signed ?? []) {
+      const response = await harness.send(file.url);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe(files[file.name as keyof typeof files]);
+    }
+    expect(await hostedModelFiles(store, "acme/not-hosted", 60)).toBeNull();
+    await store.deletePrefix(`base-models/${modelId}/`);
+    await rm(folder, { recursive: true });
   });
 
   it("refuses expired presigned GET and PUT URLs with 403", async () => {

@@ -1,7 +1,11 @@
 // The worker protocol's HTTP handlers with a fine-tune launched through tRPC: tokens,
 // register, lease with signed URLs, heartbeat, upload, complete → model version, playground.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/server/db/connect";
+import { hostedModelIds, hostModel } from "@/server/jobs/hosted-models";
 import { createWorkerApi } from "@/server/jobs/worker-api";
 import { workerPoolStatus } from "@/server/jobs/workers";
 import type { FinetuneResult } from "@/server/jobs/protocol";
@@ -167,6 +171,49 @@ describe("a fine-tune through the protocol", () => {
     await expectTRPCError(owner.finetune.adapterUrl({ orgSlug: org.slug, runId: launched.id, file: "adapter_config.json" }), "NOT_FOUND", /no adapter/);
     await owner.finetune.retry({ orgSlug: org.slug, runId: launched.id });
     expect(await owner.finetune.run({ orgSlug: org.slug, runId: launched.id })).toMatchObject({ status: "queued" });
+  });
+
+  it("a base model the platform hosts goes to a worker that downloads hosted models, as signed URLs", async () => {
+    const modelId = "HuggingFaceTB/SmolLM2-135M-Instruct";
+    const folder = mkdtempSync(path.join(tmpdir(), "hosted-model-"));
+    const files = { "config.json": '{"model_type":"llama"}', "model.safetensors": "weights", "tokenizer.json": "{}" };
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(folder, name), text);
+    expect(await hostModel(testBlobs, modelId, folder)).toEqual(Object.keys(files));
+    expect(await hostedModelIds(testBlobs)).toEqual([modelId]);
+
+    const owner = callerFor(db, org.owner.userId);
+    const gpu = { device: "cuda", gpuName: "H100", gpuMemoryGb: 80, models: [], kinds: ["finetune", "generate"] };
+    const register = async (capabilities: object) => {
+      const token = await tokenFor(org);
+      const { json } = await call(api.register, token, { name: "gpu-box-2", version: "0.1.0", capabilities });
+      return { token, workerId: json.workerId as string };
+    };
+    const plain = await register(gpu);
+    const request = { orgSlug: org.slug, baseModel: modelId, datanetVersionIds: [versionId], taskTemplate: "chat" as const };
+    expect((await owner.finetune.plan(request)).available).toBe(false);
+    const launched = await owner.finetune.launch({ ...request, modelName: "Hosted remedies" });
+    expect((await call(api.lease, plain.token, { workerId: plain.workerId, waitSeconds: 0 })).json).toEqual({ job: null });
+
+    const downloader = await register({ ...gpu, hostedModels: true });
+    expect((await owner.finetune.plan(request)).available).toBe(true);
+    const job = (await call(api.lease, downloader.token, { workerId: downloader.workerId, waitSeconds: 0 })).json.job;
+    expect(job).toMatchObject({ kind: "finetune", payload: { baseModel: modelId } });
+    const leased = job.payload.baseModelFiles as { name: string; url: string; sizeBytes: number }[];
+    expect(leased.map((f) => [f.name, f.sizeBytes])).toEqual(Object.entries(files).map(([name, text]) => [name, text.length]).sort());
+    for (const file of leased) {
+      const key = decodeURIComponent(new URL(file.url).pathname.replace(/^\/api\/blobs\//, ""));
+      const response = await handleBlobRequest(new Request(file.url), { store: testBlobs, secret: "test-secret-for-signed-blob-urls", op: "get", key });
+      expect(await response.text()).toBe(files[file.name as keyof typeof files]);
+    }
+    await owner.finetune.cancel({ orgSlug: org.slug, runId: launched.id });
+
+    // Hosting a new copy removes what the old one had and the new one lacks; a folder without a config is refused.
+    rmSync(path.join(folder, "tokenizer.json"));
+    await hostModel(testBlobs, modelId, folder);
+    expect(await testBlobs.list(`base-models/${modelId}/`)).toEqual([`base-models/${modelId}/config.json`, `base-models/${modelId}/model.safetensors`]);
+    rmSync(path.join(folder, "config.json"));
+    await expect(hostModel(testBlobs, modelId, folder)).rejects.toThrow(/no config.json/);
+    await testBlobs.deletePrefix("base-models/");
   });
 
   it("refuses launches it cannot run, saying why", async () => {

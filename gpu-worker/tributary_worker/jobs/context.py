@@ -64,6 +64,16 @@ class JobContext:
             return "shutdown"
         return None
 
+    def fetch_base_model(self) -> None:
+        """Downloads the job's base model when the server sent its files (a model it hosts that
+        this worker does not have); the resolver then loads it from the worker's cache."""
+        files = self.job.payload.get("baseModelFiles")
+        if files:
+            model_id = payload_field(self.job.payload, "baseModel")
+            size = sum(f["sizeBytes"] for f in files) / 2**20
+            self.event("info", f"base model {model_id}: {len(files)} files ({size:,.0f} MiB) from the server's blob store, unless cached")
+            self.resolver.fetch_hosted(model_id, files, self.shutdown)
+
     def upload_file(self, path: Path, name: str, content_type: str | None) -> dict[str, Any]:
         """Uploads a file under the job's blob prefix; returns the Artifact message."""
         target = self.client.upload_url(self.job, name, content_type)

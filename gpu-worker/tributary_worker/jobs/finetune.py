@@ -100,6 +100,7 @@ def _upload_checkpoint(ctx: JobContext, folder: Path, step: int) -> bool:
 def run_finetune(ctx: JobContext) -> Outcome:
     payload = ctx.job.payload
     config = finetune_config(payload)
+    ctx.fetch_base_model()
     datasets, resume_dir = _fetch_inputs(ctx, payload)
     if (reason := ctx.should_stop()) is not None:
         return _stopped_before_training(ctx, reason)

@@ -36,6 +36,7 @@ def run_generate(ctx: JobContext) -> Outcome:
     )
     messages = [{"role": m["role"], "content": m["content"]} for m in payload_field(payload, "messages")]
     base_model = payload_field(payload, "baseModel")
+    ctx.fetch_base_model()
     outputs = []
     for index, variant in enumerate(payload_field(payload, "variants")):
         adapter = variant["adapter"]

@@ -24,9 +24,9 @@ import { answer, answerInput, ask, askInput } from "@/server/finetune/playground
 import { orgProcedure, router } from "../trpc";
 
 export const finetuneRouter = router({
-  catalog: orgProcedure("viewer").query(({ ctx }) => catalogWithAvailability(ctx.db, ctx)),
+  catalog: orgProcedure("viewer").query(({ ctx }) => catalogWithAvailability(ctx.db, ctx.blobs, ctx)),
   datasets: orgProcedure("viewer").query(({ ctx }) => trainableVersions(ctx.db, ctx)),
-  plan: orgProcedure("member").input(planInput).query(({ ctx, input }) => planFineTune(ctx.db, ctx, input)),
+  plan: orgProcedure("member").input(planInput).query(({ ctx, input }) => planFineTune(ctx.db, ctx.blobs, ctx, input)),
   launch: orgProcedure("member").input(launchInput).mutation(({ ctx, input }) => launchFineTune(ctx.db, ctx.blobs, ctx, input)),
   runs: orgProcedure("viewer").input(runsInput).query(({ ctx, input }) => runsOf(ctx.db, ctx, input)),
   run: orgProcedure("viewer").input(runIdInput).query(({ ctx, input }) => requireRun(ctx.db, ctx, input.runId)),
