@@ -89,12 +89,7 @@ function VersionDetail({ orgSlug, version, deploying }: { orgSlug: string; versi
     <Card>
       <CardHeader
         title={`Version ${version.versionNumber}`}
-        actions={
-          <>
-            <AdapterDownloads orgSlug={orgSlug} runId={version.id} />
-            <DeployButton orgSlug={orgSlug} modelSlug={version.modelSlug} versionNumber={version.versionNumber!} {...deploying} />
-          </>
-        }
+        actions={<AdapterDownloads orgSlug={orgSlug} runId={version.id} />}
         description={
           <>
             Trained on{" "}
@@ -107,6 +102,7 @@ function VersionDetail({ orgSlug, version, deploying }: { orgSlug: string; versi
           </>
         }
       />
+      <DeployButton orgSlug={orgSlug} modelSlug={version.modelSlug} versionNumber={version.versionNumber!} {...deploying} />
       <CardBody>
         {version.evalReport ? <EvalReport report={version.evalReport} /> : <p className="text-sm text-gray-600">This version has no evaluation report.</p>}
       </CardBody>

@@ -1,7 +1,7 @@
 "use client";
-// Deploy on a model version: asks for the name API callers will pass as `model` (a default from
-// the model and version), then follows the new deployment. Disabled, with the reason, while no
-// online worker serves the base model; shows the version's deployment when it has one.
+// A model version's deployment strip: its deployments with their status, and Deploy, which asks
+// for the name API callers will pass as `model` (a default from the model and version) and then
+// follows the new deployment. Disabled, with the reason, while no online worker serves the base model.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -47,22 +47,32 @@ export function DeployButton({ orgSlug, modelSlug, versionNumber, baseName, serv
   }
 
   return (
-    <div className="flex flex-wrap items-center gap-2">
-      {deployments.map((d) => (
-        <Link key={d.id} href={`/${orgSlug}/deployments/${encodeURIComponent(d.name)}`} className="inline-flex items-center gap-1.5 text-sm font-medium text-brand-800 hover:underline">
-          <DeploymentStatusBadge status={d.status} />
-          <span className="font-mono text-xs">{d.name}</span>
-        </Link>
-      ))}
+    <div className="flex flex-wrap items-center justify-between gap-3 border-b border-gray-200 px-4 py-3 sm:px-6">
+      <div className="min-w-0 space-y-1 text-sm text-gray-600">
+        {deployments.length === 0 ? (
+          <p>Not deployed. Deploy it to call it through the OpenAI-compatible API.</p>
+        ) : (
+          <ul aria-label="Deployments of this version" className="flex flex-wrap gap-x-4 gap-y-1">
+            {deployments.map((d) => (
+              <li key={d.id}>
+                <Link href={`/${orgSlug}/deployments/${encodeURIComponent(d.name)}`} className="inline-flex items-center gap-1.5 font-medium text-brand-800 hover:underline">
+                  <DeploymentStatusBadge status={d.status} />
+                  <span className="font-mono text-xs [overflow-wrap:anywhere]">{d.name}</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        )}
+        {canDeploy && noWorker && (
+          <p id="deploy-reason" className="text-xs text-warning-800">
+            No online worker serves {baseName}. Start one with <code className="font-mono">--serve</code> (<Link href={`/${orgSlug}/workers`} className="underline">Workers</Link>), then deploy.
+          </p>
+        )}
+      </div>
       {canDeploy && (
         <Button size="sm" variant={deployments.length ? "secondary" : "primary"} disabled={noWorker || servingWorkers === undefined} aria-describedby={noWorker ? "deploy-reason" : undefined} onClick={() => setOpen(true)}>
-          {deployments.length ? "Deploy again" : "Deploy"}
+          {deployments.length ? "New deployment" : "Deploy"}
         </Button>
-      )}
-      {canDeploy && noWorker && (
-        <p id="deploy-reason" className="basis-full text-xs text-warning-800">
-          No online worker serves {baseName}. Start one with <code className="font-mono">--serve</code> (<Link href={`/${orgSlug}/workers`} className="underline">Workers</Link>), then deploy.
-        </p>
       )}
       <Dialog
         open={open}

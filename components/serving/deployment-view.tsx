@@ -66,7 +66,7 @@ export function DeploymentView({ orgSlug, name, baseUrl, canManage }: { orgSlug:
               <code aria-label="Model name" className="min-w-0 flex-1 truncate rounded-control border border-gray-300 bg-gray-50 px-3 py-2 font-mono text-sm">{d.name}</code>
               <CopyButton value={d.name} what="model name" />
             </div>
-            <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+            <dl className="grid grid-cols-2 gap-4 lg:grid-cols-4">
               <Fact term="Status"><DeploymentStatusBadge status={d.status} live /></Fact>
               <Fact term="Base model"><span className="font-mono text-xs">{d.baseModel}</span></Fact>
               <Fact term="Workers online with it">{d.servingWorkers}</Fact>

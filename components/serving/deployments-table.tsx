@@ -87,7 +87,7 @@ export function DeploymentsTable({ orgSlug, canManage }: { orgSlug: string; canM
             <TD>
               <Link href={`/${orgSlug}/deployments/${encodeURIComponent(d.name)}`} className="font-mono text-sm font-medium text-brand-800 hover:underline">{d.name}</Link>
             </TD>
-            <TD className="max-w-80 whitespace-normal!">
+            <TD className="max-w-80 min-w-56 whitespace-normal!">
               <DeploymentStatusBadge status={d.status} />
               {d.status === "failed" && d.statusMessage && <span className="mt-1 block text-xs text-danger-800">{d.statusMessage}</span>}
               {d.status === "ready" && d.servingWorkers === 0 && <span className="mt-1 block text-xs text-warning-800">No worker serving {d.baseModel} is online: calls get 503.</span>}
