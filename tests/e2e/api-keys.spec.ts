@@ -2,29 +2,18 @@
 // deployed from its model page, a key is created on the API keys page and copied, the official
 // `openai` npm client calls /v1/chat/completions with it, the call shows on the usage chart, and
 // after the key is revoked the next call is refused with a 401.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { expect, test } from "@playwright/test";
 import OpenAI from "openai";
 import { createWorkerToken, newAccount, orgSlugOf, screenshot, signUp, trpcCall, trpcQuery, watchServerErrors } from "./helpers";
 import { publishedVersion } from "./models-fixtures";
+import { RealWorker } from "./real-worker";
 
 const records: [string, string][] = ["Paris", "Rome", "Madrid", "Berlin", "Tokyo", "Cairo", "Lima", "Accra"].map((city, i) => [`Name capital number ${i}.`, `Capital number ${i} is ${city}.`]);
 
-const workerDir = path.resolve("gpu-worker"); // Playwright runs from the repository root
-let worker: ChildProcess | null = null;
-let workDir: string;
-let workerLog = "";
+let worker: RealWorker | null = null;
 
 test.afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    worker.kill("SIGKILL");
-    await once(worker, "exit");
-  }
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  await worker?.dispose();
 });
 
 test("a deployed adapter is called with a copied key, metered, and refused once the key is revoked", async ({ page, context, baseURL }) => {
@@ -39,20 +28,9 @@ test("a deployed adapter is called with a copied key, metered, and refused once 
   await page.goto(`/${orgSlug}/workers`);
   const token = await createWorkerToken(page, "e2e-serve");
   await page.keyboard.press("Escape");
-  const python = execFileSync("node", [path.join(workerDir, "../scripts/worker-venv.mjs")], { encoding: "utf8" }).trim().split("\n").pop()!;
-  workDir = mkdtempSync(path.join(tmpdir(), "tributary-e2e-serve-"));
-  worker = spawn(
-    python,
-    ["-m", "tributary_worker", "--url", baseURL!, "--name", "e2e-serve", "--device", "cpu", "--work-dir", path.join(workDir, "work"), "--serve", "--serve-port", "0", "--serve-model", "tiny-llama"],
-    {
-      cwd: workerDir,
-      env: { ...process.env, PYTHONPATH: workerDir, PYTHONNOUSERSITE: "1", TRIBUTARY_WORKER_TOKEN: token, TRIBUTARY_CACHE_DIR: workDir, HF_HUB_OFFLINE: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  for (const stream of [worker.stdout!, worker.stderr!]) stream.on("data", (chunk: Buffer) => (workerLog += chunk.toString()));
+  worker = RealWorker.start(baseURL!, token, "e2e-serve", ["--serve", "--serve-port", "0", "--serve-model", "tiny-llama"]);
   await page.reload();
-  await expect(page.getByRole("row", { name: /e2e-serve/ }).first(), workerLog).toContainText("Online", { timeout: 90_000 });
+  await expect(page.getByRole("row", { name: /e2e-serve/ }).first(), worker.log).toContainText("Online", { timeout: 90_000 });
 
   // A short fine-tune (the wizard has its own spec): a version to deploy is all this needs.
   const run = await trpcCall<{ id: string; modelSlug: string }>(page, "finetune.launch", {
@@ -74,7 +52,7 @@ test("a deployed adapter is called with a copied key, metered, and refused once 
   const deployDialog = page.getByRole("dialog", { name: "Deploy version 1" });
   await deployDialog.getByLabel("Name (the model callers pass)").fill(deployName);
   await deployDialog.getByRole("button", { name: "Deploy" }).click();
-  await expect(page.getByRole("status", { name: "Deployment status" }), workerLog).toHaveText("Ready", { timeout: 120_000 });
+  await expect(page.getByRole("status", { name: "Deployment status" }), worker.log).toHaveText("Ready", { timeout: 120_000 });
 
   // Create a key limited to this deployment, copy it, and check the clipboard holds what is shown.
   await page.goto(`/${orgSlug}/api-keys`);
@@ -140,8 +118,6 @@ test("a deployed adapter is called with a copied key, metered, and refused once 
   expect((refused as InstanceType<typeof OpenAI.AuthenticationError>).status).toBe(401);
   expect((refused as Error).message).toMatch(/was revoked/);
 
-  worker.kill("SIGTERM");
-  const [code] = (await once(worker, "exit")) as [number | null];
-  expect(code, workerLog).toBe(0);
+  expect(await worker.stop(), worker.log).toBe(0);
   expect(errors).toEqual([]);
 });

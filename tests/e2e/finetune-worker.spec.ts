@@ -2,14 +2,11 @@
 // creates a worker token on the Workers page, starts `python -m tributary_worker` with it (CPU,
 // tiny-llama built by the worker), launches a fine-tune in the wizard, watches it train, reads
 // the eval report, asks the playground, and stops the worker with SIGTERM.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
 import { createWorkerToken, newAccount, orgSlugOf, screenshot, signUp, trpcQuery, watchServerErrors } from "./helpers";
 import { publishedVersion } from "./models-fixtures";
+import { RealWorker } from "./real-worker";
 
 const capitals: [string, string][] = [
   ["France", "Paris"], ["Italy", "Rome"], ["Spain", "Madrid"], ["Germany", "Berlin"], ["Japan", "Tokyo"], ["Egypt", "Cairo"],
@@ -20,17 +17,10 @@ const records = capitals.flatMap(([country, city]): [string, string][] => [
   [`Which city is the capital of ${country}?`, `${city} is the capital of ${country}.`],
 ]);
 
-const workerDir = path.resolve("gpu-worker"); // Playwright runs from the repository root
-let worker: ChildProcess | null = null;
-let workDir: string;
-let workerLog = "";
+let worker: RealWorker | null = null;
 
 test.afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    worker.kill("SIGKILL");
-    await once(worker, "exit");
-  }
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  await worker?.dispose();
 });
 
 test("a fine-tune runs on the real worker, from launch to the playground", async ({ page, baseURL }) => {
@@ -45,18 +35,10 @@ test("a fine-tune runs on the real worker, from launch to the playground", async
   await page.goto(`/${orgSlug}/workers`);
   const token = await createWorkerToken(page, "e2e-cpu");
   await page.keyboard.press("Escape");
-  // The worker venv (built by the worker suite before e2e runs); its python's path is the last line.
-  const python = execFileSync("node", [path.join(workerDir, "../scripts/worker-venv.mjs")], { encoding: "utf8" }).trim().split("\n").pop()!;
-  workDir = mkdtempSync(path.join(tmpdir(), "tributary-e2e-worker-"));
-  worker = spawn(python, ["-m", "tributary_worker", "--url", baseURL!, "--name", "e2e-cpu", "--device", "cpu", "--work-dir", path.join(workDir, "work")], {
-    cwd: workerDir,
-    env: { ...process.env, PYTHONPATH: workerDir, PYTHONNOUSERSITE: "1", TRIBUTARY_WORKER_TOKEN: token, TRIBUTARY_CACHE_DIR: workDir, HF_HUB_OFFLINE: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  for (const stream of [worker.stdout!, worker.stderr!]) stream.on("data", (chunk: Buffer) => (workerLog += chunk.toString()));
+  worker = RealWorker.start(baseURL!, token, "e2e-cpu");
   await page.reload();
   const row = page.getByRole("row", { name: /e2e-cpu/ }).first();
-  await expect(row, workerLog).toContainText("Online", { timeout: 60_000 });
+  await expect(row, worker.log).toContainText("Online", { timeout: 60_000 });
   await expect(row).toContainText("tiny-llama");
 
   // The wizard: data, base model (available now), task, review with a few advanced settings.
@@ -81,7 +63,7 @@ test("a fine-tune runs on the real worker, from launch to the playground", async
   // The run page follows the real worker through running to succeeded.
   await expect(page.getByRole("heading", { level: 1, name: "Training Capital tutor" })).toBeVisible();
   const status = page.getByRole("status", { name: "Status" });
-  await expect(status, workerLog).toHaveText("Succeeded", { timeout: 180_000 });
+  await expect(status, worker.log).toHaveText("Succeeded", { timeout: 180_000 });
   const runId = page.url().split("/").pop()!;
   await expect(page.getByRole("progressbar", { name: "Training progress" })).toHaveAttribute("aria-valuenow", "60");
   await expect(page.getByRole("img", { name: /Loss by training step/ })).toBeVisible();
@@ -117,14 +99,12 @@ test("a fine-tune runs on the real worker, from launch to the playground", async
   await page.getByRole("button", { name: "Ask" }).click();
   const base = page.getByRole("region", { name: "Base model" });
   const tuned = page.getByRole("region", { name: "Tuned model" });
-  await expect(tuned, workerLog).toContainText(/completion tokens|tokens/, { timeout: 60_000 });
+  await expect(tuned, worker.log).toContainText(/completion tokens|tokens/, { timeout: 60_000 });
   await expect(base).toContainText(/tokens/);
   expect(await tuned.innerText()).not.toEqual(await base.innerText());
   await screenshot(page, "finetune-real-worker-playground");
 
   // SIGTERM: an idle worker exits cleanly.
-  worker.kill("SIGTERM");
-  const [code] = (await once(worker, "exit")) as [number | null];
-  expect(code, workerLog).toBe(0);
+  expect(await worker.stop(), worker.log).toBe(0);
   expect(errors).toEqual([]);
 });
