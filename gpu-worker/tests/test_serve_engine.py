@@ -67,10 +67,12 @@ def mixed_jobs(tokenizer) -> list[tuple[list[int], str | None]]:
     return [(encode(tokenizer, PROMPTS[i % len(PROMPTS)]), names[i % len(names)]) for i in range(8)]
 
 
-def test_mixed_batch_matches_peft_token_for_token(make_engine, tiny_path, adapter_dirs, tokenizer):
+@pytest.mark.parametrize("mode", ["dense", "gather"])
+def test_mixed_batch_matches_peft_token_for_token(make_engine, tiny_path, adapter_dirs, tokenizer, mode):
     jobs = mixed_jobs(tokenizer)
     reference = peft_reference(tiny_path, adapter_dirs, jobs, NEW_TOKENS)
     engine = make_engine()
+    engine.model.lora_mode = lambda rows: mode  # both ways of applying per-row adapters, whatever the sizes
     for name in ADAPTER_SPECS:
         engine.load_adapter(name).result()
     handles = [engine.submit(GenerationRequest(ids, adapter, GREEDY)) for ids, adapter in jobs]
@@ -289,15 +291,35 @@ def test_async_iteration(make_engine, tokenizer):
     assert [t for d in deltas for t in d.token_ids] == tokens_of(engine.submit(GenerationRequest(ids, "c-mlp-r16-rslora", GREEDY)))[0]
 
 
-@pytest.mark.gpu
-def test_bf16_cuda_matches_peft_within_tolerance(make_engine, tiny_path, adapter_dirs, tokenizer):
-    """bf16 with CUDA graphs against peft in bf16. Checked: (1) the logits of each request's first
-    token have a relative error (L2 norm of the difference / L2 norm) below 2e-2; (2) feeding our
-    32 generated tokens back through peft (teacher forcing), peft's argmax equals our token at
-    >= 90% of the positions (greedy paths of two bf16 implementations may part at near ties)."""
+def _peft_on_cuda(tiny_path: Path, adapter_dirs: dict[str, Path], dtype):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
+    base = AutoModelForCausalLM.from_pretrained(tiny_path, dtype=dtype).to("cuda")
+    names = list(adapter_dirs)
+    model = PeftModel.from_pretrained(base, adapter_dirs[names[0]], adapter_name=names[0])
+    for name in names[1:]:
+        model.load_adapter(adapter_dirs[name], adapter_name=name)
+    return model.eval()
+
+
+def _peft_logits(model, sequence: torch.Tensor, adapter: str | None) -> torch.Tensor:
+    with torch.no_grad():
+        if adapter is None:
+            with model.disable_adapter():
+                return model(sequence).logits[0].float()
+        model.set_adapter(adapter)
+        return model(sequence).logits[0].float()
+
+
+@pytest.mark.gpu
+def test_bf16_cuda_matches_peft_within_tolerance(make_engine, tiny_path, adapter_dirs, tokenizer):
+    """bf16 with CUDA graphs against peft in fp32 on the GPU (the exact answer). Checked per request:
+    (1) the first token's logits: relative error (L2 norm of the difference / L2 norm) below 2e-2,
+    or at most twice that of peft itself run in bf16 (the test adapters change the model a lot, which
+    makes any bf16 run less exact; both errors are in the message); (2) feeding our 32 generated
+    tokens back through fp32 peft (teacher forcing), its argmax equals our token at >= 90% of the
+    positions (two implementations' greedy paths may part at near ties)."""
     device = pick_device("cuda")
     engine = make_engine(device=device)
     for name in ADAPTER_SPECS:
@@ -308,30 +330,22 @@ def test_bf16_cuda_matches_peft_within_tolerance(make_engine, tiny_path, adapter
     ours = [tokens_of(h)[0] for h in handles]
     assert engine.graphs is not None and engine.graphs.graphs
 
-    base = AutoModelForCausalLM.from_pretrained(tiny_path, dtype=torch.bfloat16).to("cuda")
-    names = list(adapter_dirs)
-    model = PeftModel.from_pretrained(base, adapter_dirs[names[0]], adapter_name=names[0])
-    for name in names[1:]:
-        model.load_adapter(adapter_dirs[name], adapter_name=name)
-    model.eval()
+    exact, bf16 = _peft_on_cuda(tiny_path, adapter_dirs, torch.float32), _peft_on_cuda(tiny_path, adapter_dirs, torch.bfloat16)
     slots = engine.store.gpu
     for (ids, adapter), tokens in zip(jobs, ours):
         sequence = torch.tensor([ids + tokens], device="cuda")
+        ref = _peft_logits(exact, sequence, adapter)[len(ids) - 1 :]
+        peft_first = _peft_logits(bf16, sequence[:, : len(ids)], adapter)[-1]
         with torch.no_grad():
-            if adapter is None:
-                with model.disable_adapter():
-                    ref = model(sequence).logits[0].float()
-            else:
-                model.set_adapter(adapter)
-                ref = model(sequence).logits[0].float()
             first = engine.model.prefill(
                 torch.tensor([ids], device="cuda"), torch.tensor([len(ids)], device="cuda"), engine.max_batch_size - 1,
                 None if adapter is None else torch.tensor([slots[adapter]], device="cuda"),
             )[0]
-        rel = (first - ref[len(ids) - 1]).norm() / ref[len(ids) - 1].norm()
-        assert rel < 2e-2, f"adapter {adapter}: first-token logits relative error {rel:.4f}"
-        agree = (ref[len(ids) - 1 : -1].argmax(-1) == torch.tensor(tokens, device="cuda")).float().mean()
-        assert agree >= 0.9, f"adapter {adapter}: peft's argmax equals our token at {agree:.0%} of positions"
+        ours_err = ((first - ref[0]).norm() / ref[0].norm()).item()
+        peft_err = ((peft_first - ref[0]).norm() / ref[0].norm()).item()
+        assert ours_err < max(2e-2, 2 * peft_err), f"adapter {adapter}: first-token logits relative error {ours_err:.4f} (peft bf16: {peft_err:.4f})"
+        agree = (ref[:-1].argmax(-1) == torch.tensor(tokens, device="cuda")).float().mean().item()
+        assert agree >= 0.9, f"adapter {adapter}: fp32 peft's argmax equals our token at {agree:.0%} of positions"
 
 
 @pytest.mark.gpu

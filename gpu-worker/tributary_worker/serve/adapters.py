@@ -116,22 +116,25 @@ def read_adapter(folder: Path, shape: Shape, max_rank: int, dtype: torch.dtype, 
     if not found:
         raise AdapterError(f"{WEIGHTS_FILE} holds no LoRA weights")
 
-    layout, pieces, offset = [], [], 0
-    for module, layers in found.items():
+    layout, offset = [], 0
+    for module in found:
         fan_in, fan_out = shape.module_dims(module)
-        a = torch.zeros(shape.num_layers, rank, fan_in)
-        b = torch.zeros(shape.num_layers, fan_out, rank)
-        for layer, pair in layers.items():
+        a_shape, b_shape = (shape.num_layers, rank, fan_in), (shape.num_layers, fan_out, rank)
+        layout.append((module, offset, a_shape, b_shape))
+        offset += math.prod(a_shape) + math.prod(b_shape)
+    # Written straight into the final (pinned) buffer: no intermediate copies on the load path.
+    flat = torch.empty(offset, dtype=dtype, pin_memory=pin)
+    host = HostAdapter(flat, layout)
+    for module, (a, b) in host.views(flat).items():
+        if len(found[module]) < shape.num_layers:  # layers_to_transform: the others stay zero
+            a.zero_()
+            b.zero_()
+        for layer, pair in found[module].items():
             if set(pair) != {"A", "B"}:
                 raise AdapterError(f"{WEIGHTS_FILE}: layer {layer} {module} has lora_{''.join(pair)} but not both A and B")
-            a[layer] = pair["A"].float()
-            b[layer] = pair["B"].float() * scaling
-        layout.append((module, offset, tuple(a.shape), tuple(b.shape)))
-        pieces += [a.flatten(), b.flatten()]
-        offset += a.numel() + b.numel()
-    flat = torch.empty(offset, dtype=dtype, pin_memory=pin)
-    torch.cat([p.to(dtype) for p in pieces], out=flat)
-    return HostAdapter(flat, layout)
+            a[layer].copy_(pair["A"])
+            b[layer].copy_(pair["B"].float() * scaling)
+    return host
 
 
 class AdapterStore:

@@ -2,14 +2,22 @@
 
 The HF model is loaded once; its weights are regrouped into four "sites" per layer (q/k/v fused,
 o, gate/up fused, down) and run by our own forward, so that each row of a batch can use a
-different adapter. Adapter weights live in GPU slot tensors (slot 0 = no adapter, all zeros):
-per site `A` is (S+1, L, n*R, in) and `B` is (S+1, L, out, n*R) block-diagonal over the site's n
-modules, with ranks zero-padded to R = max_rank and the alpha/r scaling folded into B, so one
-gather + two batched matmuls apply every row's adapter (BGMV: one slot index per row; prefill
-uses the same per-request gather since a request's rows share a slot). The KV cache is a slab,
-one row per batch slot. Decode steps can be captured as CUDA graphs per (batch, length) bucket;
-token ids, positions and slot indices live in static tensors, so a graph stays valid when
-adapters change.
+different adapter. Adapter weights live in GPU slot tensors (slot 0 = no adapter, all zeros),
+ranks zero-padded to R = max_rank, the alpha/r scaling folded into B, untargeted modules zero:
+
+- A of every slot is stacked under the site's base weight, W_ext = [W; A_0; ...; A_S]
+  ((out + (S+1)*n*R, in) per layer), so one matmul gives the base output and every slot's x A^T;
+- B of every slot is stacked as (L, (S+1)*n*R, out), block-diagonal over the site's n modules.
+
+Two ways to apply each row's own adapter (both keep one slot index per row):
+- "dense": mask x A^T to the row's slot columns and multiply by all of B (2 extra kernels a site,
+  reads every slot's weights once): cheaper while slots are few compared to rows;
+- "gather" (BGMV): gather each row's A and B and use batched matmuls: reads only the rows'
+  adapters, but per row; used when there are many more slots than rows.
+
+The KV cache is a slab, one row per batch slot. Decode steps can be captured as CUDA graphs per
+(batch, length) bucket; token ids, positions and slot indices live in static tensors, so a graph
+stays valid when adapters change.
 """
 
 from __future__ import annotations
@@ -130,13 +138,10 @@ class LoraModel:
             self.cos, self.sin = cos[0].contiguous(), sin[0].contiguous()  # (max_seq, hd)
 
         s, L = self.shape, self.shape.num_layers
-        self.lora_a: dict[str, torch.Tensor] = {}
-        self.lora_b: dict[str, torch.Tensor] = {}
+        self.lora_b = {}
         for site in SITES:
-            fan_in, outs = s.site_dims(site)
-            n = len(outs)
-            self.lora_a[site] = torch.zeros(gpu_adapter_slots + 1, L, n * max_rank, fan_in, dtype=self.dtype, device=self.device)
-            self.lora_b[site] = torch.zeros(gpu_adapter_slots + 1, L, sum(outs), n * max_rank, dtype=self.dtype, device=self.device)
+            _, outs = s.site_dims(site)
+            self.lora_b[site] = torch.zeros(L, (gpu_adapter_slots + 1) * len(outs) * max_rank, sum(outs), dtype=self.dtype, device=self.device)
         # (L, 2, rows, kv_heads, max_seq, hd): one row per running request.
         self.kv = torch.zeros(L, 2, max_batch_size, s.num_kv_heads, max_seq_len, head_dim, dtype=self.dtype, device=self.device)
 
@@ -149,7 +154,10 @@ class LoraModel:
         fused = {"in_norm": layer.input_layernorm.weight, "post_norm": layer.post_attention_layernorm.weight}
         for site, names in SITES.items():
             linears = [modules[n] for n in names]
-            fused[site] = torch.cat([m.weight for m in linears]) if len(linears) > 1 else linears[0].weight
+            fan_in = linears[0].weight.shape[1]
+            lora_rows = (self.num_slots + 1) * len(names) * self.max_rank
+            fused[site] = torch.cat([*(m.weight for m in linears), linears[0].weight.new_zeros(lora_rows, fan_in)])
+            fused[site + "_out"] = sum(m.weight.shape[0] for m in linears)
             if any(m.bias is not None for m in linears):
                 fused[site + "_bias"] = torch.cat(
                     [m.bias if m.bias is not None else torch.zeros(m.weight.shape[0], dtype=m.weight.dtype, device=m.weight.device) for m in linears]
@@ -161,38 +169,61 @@ class LoraModel:
     def load_slot(self, slot: int, modules: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> None:
         """Puts one adapter into `slot`: per module name, A (L, r, in) and B (L, out, r) with the
         scaling folded in, on this device. Untargeted modules and padded ranks stay zero."""
-        for site in SITES:
-            self.lora_a[site][slot].zero_()
-            self.lora_b[site][slot].zero_()
+        for site, names in SITES.items():
+            width = len(names) * self.max_rank
+            for layer in self.layers:
+                start = layer[site + "_out"] + slot * width
+                layer[site][start : start + width].zero_()
+            self.lora_b[site][:, slot * width : (slot + 1) * width].zero_()
         for module, (a, b) in modules.items():
             site, i = MODULE_SITE[module]
             _, outs = self.shape.site_dims(site)
-            rank, start = a.shape[1], sum(outs[:i])
-            cols = slice(i * self.max_rank, i * self.max_rank + rank)
-            self.lora_a[site][slot, :, cols].copy_(a, non_blocking=True)
-            self.lora_b[site][slot, :, start : start + outs[i], cols].copy_(b, non_blocking=True)
+            rank, col = a.shape[1], sum(outs[:i])
+            first = (slot * len(SITES[site]) + i) * self.max_rank
+            for index, layer in enumerate(self.layers):
+                start = layer[site + "_out"] + first
+                layer[site][start : start + rank].copy_(a[index], non_blocking=True)
+            self.lora_b[site][:, first : first + rank, col : col + outs[i]].copy_(b.transpose(1, 2), non_blocking=True)
 
     # Building blocks
 
-    def _gather(self, slots: torch.Tensor | None) -> dict[str, tuple[torch.Tensor, torch.Tensor]] | None:
-        """Each row's adapter weights for all layers, gathered once per forward (8 kernels, not 8 per layer):
-        per site A (B, L, nR, in) and B (B, L, out, nR)."""
+    def lora_mode(self, rows: int) -> str:
+        """"dense" reads every slot's weights once; "gather" reads each row's adapter per row
+        (three passes: gather, write, read)."""
+        return "dense" if self.num_slots + 1 <= 3 * rows else "gather"
+
+    def _lora(self, slots: torch.Tensor | None, steps: int):
+        """What _linear needs to apply each row's adapter: (mode, per-site masks or slots)."""
         if slots is None:
             return None
-        return {site: (self.lora_a[site][slots], self.lora_b[site][slots]) for site in SITES}
+        if self.lora_mode(slots.shape[0]) == "gather":
+            return ("gather", slots)
+        masks = {}
+        for site, names in SITES.items():
+            width = len(names) * self.max_rank
+            if width not in masks:
+                owner = torch.arange((self.num_slots + 1) * width, device=slots.device) // width  # slot of each column
+                masks[width] = (owner[None] == slots.repeat_interleave(steps)[:, None]).to(self.dtype)  # (B*T, (S+1)*nR)
+        return ("dense", masks)
 
     def _linear(self, layer: dict, index: int, site: str, x: torch.Tensor, lora) -> torch.Tensor:
-        """x (B, T, in) -> (B, T, out): base weight plus each row's adapter (`lora` from _gather, or None)."""
-        weight = layer[site]
+        """x (B, T, in) -> (B, T, out): base weight plus each row's adapter (`lora` from _lora, or None)."""
+        weight, out = layer[site], layer[site + "_out"]
         batch, steps, fan_in = x.shape
         x2 = x.reshape(batch * steps, fan_in)
+        width = len(SITES[site]) * self.max_rank
         if lora is None:
-            y = x2 @ weight.t()
+            y = x2 @ weight[:out].t()
+        elif lora[0] == "dense":
+            both = x2 @ weight.t()  # (B*T, out + (S+1)*nR): base output and x A^T of every slot
+            t = both[:, out:] * lora[1][width]  # only the row's own slot
+            y = torch.addmm(both[:, :out], t, self.lora_b[site][index])
         else:
-            a, b = lora[site][0][:, index], lora[site][1][:, index]  # (B, nR, in), (B, out, nR)
-            t = torch.bmm(x, a.transpose(1, 2))  # (B, T, nR)
-            delta = torch.bmm(t, b.transpose(1, 2))  # (B, T, out)
-            y = torch.addmm(delta.reshape(batch * steps, -1), x2, weight.t())
+            slots = lora[1]
+            a = weight[out:].view(-1, width, fan_in)[slots]  # (B, nR, in)
+            b = self.lora_b[site][index].view(-1, width, out)[slots]  # (B, nR, out)
+            delta = torch.bmm(torch.bmm(x, a.transpose(1, 2)), b)  # (B, T, out)
+            y = torch.addmm(delta.reshape(batch * steps, out), x2, weight[:out].t())
         bias = layer.get(site + "_bias")
         if bias is not None:
             y = y + bias
@@ -232,7 +263,7 @@ class LoraModel:
         # Query rows are (group, t) pairs of one KV head, so repeat the (T, T) mask per group.
         mask = (causal[None] & key_ok[:, None, :]).repeat(1, group, 1)[:, None]  # (B, 1, G*T, T)
         rows = slice(first_row, first_row + batch)
-        lora = self._gather(slots)
+        lora = self._lora(slots, steps)
         for index, layer in enumerate(self.layers):
             q, k, v = self._qkv(layer, index, x, lora, cos, sin)
             k, v = k.transpose(1, 2), v.transpose(1, 2)  # (B, KV, T, hd)
@@ -258,7 +289,7 @@ class LoraModel:
         x = self.embed[ids][:, None]  # (B, 1, hidden)
         cos, sin = self.cos[positions][:, None], self.sin[positions][:, None]  # (B, 1, hd)
         mask = (torch.arange(span, device=ids.device)[None] <= positions[:, None])[:, None, None]  # (B, 1, 1, span)
-        lora = self._gather(slots)
+        lora = self._lora(slots, 1)
         for index, layer in enumerate(self.layers):
             q, k, v = self._qkv(layer, index, x, lora, cos, sin)
             self.kv[index, 0, rows, :, positions] = k[:, 0]
