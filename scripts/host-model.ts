@@ -15,13 +15,13 @@ if (!catalog.some((m) => m.id === modelId)) {
   console.error(`models:host: ${modelId} is not in the base-model catalog (server/finetune/catalog.ts); one of:\n  ${catalog.map((m) => m.id).join("\n  ")}`);
   process.exit(2);
 }
-async function main() {
+async function main(modelId: string, folder: string) {
   const store = createBlobStore({ ...env, secret: authSecret() });
   const names = await hostModel(store, modelId, folder, (name, size) => console.log(`  ${name} (${(size / 2 ** 20).toFixed(1)} MiB)`));
   console.log(`models:host: ${modelId} hosted in the ${store.kind} blob store (${names.length} files)`);
 }
 
-main().catch((error: unknown) => {
+main(modelId, folder).catch((error: unknown) => {
   console.error(`models:host: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

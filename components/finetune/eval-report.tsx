@@ -29,8 +29,9 @@ function Figure({ label, hint, base, tuned, format }: { label: string; hint: str
   );
 }
 
-/** The prompt as it reads: the last user turn, with any system prompt above it. */
+/** The prompt as it reads: the last user turn, with any system prompt above it; a text's opening words with an ellipsis. */
 function promptText(prompt: Report["samples"][number]["prompt"]): string {
+  if (typeof prompt === "string") return `${prompt} …`;
   const user = prompt.filter((m) => m.role === "user").at(-1)?.content ?? prompt.at(-1)?.content ?? "";
   const system = prompt.find((m) => m.role === "system")?.content;
   return system ? `[system] ${system}\n${user}` : user;

@@ -144,7 +144,13 @@ def test_plain_text_and_instruction_jobs(resolver, write_snapshot, tmp_path) -> 
     recipe.setup([("t.jsonl", write_snapshot(texts, "t.jsonl"))])
     assert recipe.train() is None
     report = recipe.finish().eval_report
-    assert report["tunedLoss"] is not None and report["samples"] == []  # text has no prompt/answer
+    assert report["tunedLoss"] is not None
+    # Text samples continue a held-out text's opening words; the reference is what follows them.
+    assert len(report["samples"]) == len(recipe.eval_records) == 2
+    for sample, record in zip(report["samples"], recipe.eval_records, strict=True):
+        words = record.content["text"].split()
+        assert (sample["prompt"], sample["reference"]) == (" ".join(words[:5]), " ".join(words[5:]))
+        assert isinstance(sample["base"], str) and isinstance(sample["tuned"], str)
 
     rows = [{"instruction": "Name the capital.", "input": c, "output": city} for c, city in [("France", "Paris"), ("Peru", "Lima")] * 4]
     recipe = make_recipe(resolver, tmp_path / "i", config(task_template="instruction", epochs=1))

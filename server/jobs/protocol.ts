@@ -183,7 +183,8 @@ export const artifactSchema = z.object({
 });
 
 const sampleSchema = z.object({
-  prompt: z.array(chatMessageSchema),
+  /** A conversation to answer, or (plain-text records) the opening words of a text to continue. */
+  prompt: z.union([z.array(chatMessageSchema), z.string()]),
   reference: z.string(),
   base: z.string(),
   tuned: z.string(),

@@ -42,14 +42,23 @@ def _perplexity(loss: float | None) -> float | None:
     return math.exp(min(loss, 50.0))  # capped: exp of a diverged loss would overflow JSON floats
 
 
-def sample_prompts(records: Sequence[Record], count: int) -> list[tuple[list[dict[str, str]], str]]:
-    """(prompt, reference answer) of up to `count` chat or instruction records: the conversation
-    up to its last assistant turn, and that turn. Plain text has no prompt/answer split."""
-    samples: list[tuple[list[dict[str, str]], str]] = []
+TEXT_PROMPT_WORDS = 48
+"""A plain-text sample is continued from at most this many of its first words (half of a shorter text)."""
+
+
+def sample_prompts(records: Sequence[Record], count: int) -> list[tuple[list[dict[str, str]] | str, str]]:
+    """(prompt, reference) of up to `count` held-out records. Chat and instruction records: the
+    conversation up to its last assistant turn, and that turn. Plain text: its opening words, to
+    continue, and the words that really follow."""
+    samples: list[tuple[list[dict[str, str]] | str, str]] = []
     for record in records:
         if len(samples) >= count:
             break
         if record.kind == "text":
+            words = record.content["text"].split()
+            cut = min(TEXT_PROMPT_WORDS, len(words) // 2)
+            if cut >= 2:
+                samples.append((" ".join(words[:cut]), " ".join(words[cut : cut + TEXT_PROMPT_WORDS])))
             continue
         messages = to_messages(record)
         last = max((i for i, m in enumerate(messages) if m["role"] == "assistant"), default=None)
