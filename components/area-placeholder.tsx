@@ -9,12 +9,6 @@ const areas = {
     empty: "No Datanets yet",
     next: "Here you will create a Datanet with a short wizard, upload JSONL, CSV, text or PDF files, curate contributions and publish immutable versions to fine-tune on.",
   },
-  deployments: {
-    title: "Deployments",
-    description: "Fine-tuned models served on the shared multi-adapter pool.",
-    empty: "Nothing deployed yet",
-    next: "Here you will deploy a model version with one click and try it in the playground; apps call it through the OpenAI-compatible API.",
-  },
   attribution: {
     title: "Attribution",
     description: "Which contributors' records each answer drew on, committed on-chain.",

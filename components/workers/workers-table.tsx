@@ -57,6 +57,7 @@ export function WorkersTable({ orgSlug, empty }: { orgSlug: string; empty: React
               <TD>
                 <span className="font-medium text-gray-900">{w.name}</span>
                 <span className="block text-xs text-gray-600">{w.platform ? "Shared platform worker" : `token “${w.tokenName}”`}</span>
+                {w.capabilities.serving && <span className="block text-xs text-gray-600">Serves deployments of {modelName(w.capabilities.serving.baseModel)}</span>}
               </TD>
               <TD>
                 <span className="flex items-center gap-2">
