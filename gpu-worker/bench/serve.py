@@ -15,7 +15,8 @@ Our engine runs a closed loop of `--batch` concurrent clients over `--requests` 
     naive_swap      peft, one request at a time, `set_adapter` before each
     hf_static_base  transformers `generate(cache_implementation="static")`, base model
 
-plus adapter cold loads (disk -> GPU and pinned CPU -> GPU, through load_adapter).
+plus adapter cold loads (disk -> GPU and pinned CPU -> GPU, through load_adapter) and the time
+of one decode step of the model alone (`steps`).
 
     python -m bench.serve                                     # from gpu-worker/, CUDA GPU, all variants
     python -m bench.serve --only ours,cold,hf_static_base      # a subset (peers take minutes)
@@ -207,6 +208,39 @@ def run_ours(args, source, device: Device, pool: list[Path], work: Path, variant
                 torch.cuda.empty_cache()
 
 
+def run_steps(args, source, device: Device, pool: list[Path], work: Path, results: dict) -> None:
+    """Time of one decode step of the model alone (no scheduler): batch `--batch`, CUDA graphs when
+    on a GPU, base model vs every row with a different adapter; the floor of the engine's ITL."""
+    engine = Engine(source, device, disk_dir=work / "disk-steps", max_batch_size=args.batch, max_seq_len=args.prompt_len + args.new_tokens + 64, gpu_adapter_slots=args.batch, max_rank=RANK)
+    try:
+        for i in range(args.batch):
+            engine.register_adapter(f"a{i}", fetcher(pool[i % len(pool)]))
+            engine.load_adapter(f"a{i}").result()
+        dev = engine.device
+        ids = torch.randint(3, 32000, (args.batch,), device=dev)
+        positions = torch.full((args.batch,), args.prompt_len + args.new_tokens // 2, device=dev)
+        slots = torch.tensor([engine.store.gpu[f"a{i}"] for i in range(args.batch)], device=dev)
+        span = args.prompt_len + args.new_tokens
+        out = {}
+        for label, run_slots in (("base", None), ("lora", slots)):
+            for mode in ("graph", "eager") if engine.graphs is not None else ("eager",):
+                step = (lambda: engine.graphs.run(ids, positions, run_slots, span)) if mode == "graph" else (lambda: engine.model.decode(ids, positions, run_slots, span))
+                for _ in range(3):
+                    step()
+                if device.kind == "cuda":
+                    torch.cuda.synchronize()
+                start = time.perf_counter()
+                for _ in range(20):
+                    step()
+                if device.kind == "cuda":
+                    torch.cuda.synchronize()
+                out[f"{label}_{mode}_ms"] = round((time.perf_counter() - start) / 20 * 1000, 3)
+        results["decode_step"] = out
+        print("decode_step", json.dumps(out), flush=True)
+    finally:
+        engine.stop()
+
+
 def run_cold(source, device: Device, pool: list[Path], work: Path, results: dict) -> None:
     """load_adapter timings: 2 GPU slots and 4 CPU slots cycling through 10 adapters on disk."""
     engine = Engine(source, device, disk_dir=work / "disk-cold", max_batch_size=4, max_seq_len=256, gpu_adapter_slots=2, cpu_adapter_slots=4, max_rank=RANK)
@@ -342,10 +376,10 @@ def main() -> None:
 
     wanted: list[str] = []
     for item in args.only.split(","):
-        wanted += {"all": [*OURS, "cold", *PEERS], "ours": OURS, "peers": PEERS}.get(item, [item])
-    unknown = set(wanted) - {*OURS, *PEERS, "cold"}
+        wanted += {"all": [*OURS, "steps", "cold", *PEERS], "ours": OURS, "peers": PEERS}.get(item, [item])
+    unknown = set(wanted) - {*OURS, *PEERS, "steps", "cold"}
     if unknown:
-        parser.error(f"unknown variants {sorted(unknown)}; choose from {OURS + PEERS + ['cold']}")
+        parser.error(f"unknown variants {sorted(unknown)}; choose from {OURS + PEERS + ['steps', 'cold']}")
     device = pick_device(args.device)
     if args.device == "cuda" and device.kind != "cuda":
         parser.error("--device cuda, but torch sees no CUDA GPU")
@@ -365,6 +399,8 @@ def main() -> None:
         ours = [v for v in OURS if v in wanted]
         if ours:
             run_ours(args, source, device, pool, work, ours, results)
+        if "steps" in wanted:
+            run_steps(args, source, device, pool, work, results)
         if "cold" in wanted:
             run_cold(source, device, pool, work, results)
         peers = [v for v in PEERS if v in wanted]

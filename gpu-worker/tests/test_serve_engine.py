@@ -164,6 +164,22 @@ def test_stop_string_ends_the_text_before_it(make_engine, tokenizer):
     assert stop not in tokenizer.decode(stop_ids[:-1], skip_special_tokens=True)
 
 
+def test_requests_ending_early_leave_the_others_intact(make_engine, tiny_path, adapter_dirs, tokenizer):
+    """Requests that end mid-batch (stop string, EOS-free short max_tokens, cancel) free their rows;
+    the KV rows of the others are moved down and their answers stay those of peft."""
+    jobs = mixed_jobs(tokenizer)[:6]
+    reference = peft_reference(tiny_path, adapter_dirs, jobs, NEW_TOKENS)
+    engine = make_engine()
+    short = [engine.submit(GenerationRequest(ids, adapter, SamplingParams(max_tokens=3 + i, temperature=0))) for i, (ids, adapter) in enumerate(jobs[:3])]
+    full = [engine.submit(GenerationRequest(ids, adapter, GREEDY)) for ids, adapter in jobs]
+    early_text = tokenizer.decode(reference[1][:6], skip_special_tokens=True)
+    stopped = engine.submit(GenerationRequest(jobs[1][0], jobs[1][1], SamplingParams(max_tokens=NEW_TOKENS, temperature=0, stop=(early_text[-2:],))))
+    engine.start()
+    assert [tokens_of(h)[0] for h in short] == [r[: 3 + i] for i, r in enumerate(reference[:3])]
+    assert tokens_of(stopped)[2] == "stop"
+    assert [tokens_of(h)[0] for h in full] == reference
+
+
 def test_text_stream_holds_back_a_possible_stop_string(tokenizer):
     stream = TextStream(tokenizer, ("Paris.",))
     pieces = []

@@ -112,11 +112,27 @@ class _Request:
     slot: int = 0
     row: int = -1
     tried: bool = False
+    done: bool = False
+    launched: int = 0
+    """Decode steps launched for it (its next input token sits at position prompt_len + launched)."""
     generated: list[int] = field(default_factory=list)
 
     @property
     def prompt_len(self) -> int:
         return len(self.request.prompt_ids)
+
+
+@dataclass
+class _Step:
+    """A launched step whose tokens have not been handed out yet."""
+
+    batch: list[_Request]
+    """The requests of its rows, in row order at launch."""
+    tokens: torch.Tensor
+    """Chosen tokens (B,) on the device."""
+    host: torch.Tensor
+    """Their copy in (pinned) host memory, valid once `ready` has passed."""
+    ready: torch.cuda.Event | None
 
 
 @dataclass
@@ -170,6 +186,7 @@ class Engine:
         self._stopping = False
         self._waiting: deque[_Request] = deque()
         self._running: list[_Request] = []  # index = KV cache row
+        self._inflight: _Step | None = None
         self._counters = _Counters()
         self._thread: threading.Thread | None = None
 
@@ -255,32 +272,46 @@ class Engine:
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while not self._stopping and not self._running and not self._dirty:
-                    self._cond.wait()
+                while not self._stopping and not self._dirty and not self._needs_step():
+                    if self._inflight is None:
+                        self._cond.wait()
+                    else:
+                        break  # hand out the last step's tokens before sleeping
                 if self._stopping:
                     return
                 self._dirty = False
                 new = self._admit()
             if new:
-                self._guarded(new, self._prefill)
-            if self._running:
-                self._guarded(list(self._running), lambda _: self._decode())
+                self._guarded(list(self._running), lambda: self._drain())
+                self._guarded(new, lambda: self._prefill(new))
+            if self._needs_step():
+                self._guarded(list(self._running), self._step)
+            else:
+                self._guarded(list(self._running), self._drain)
 
-    def _guarded(self, requests: list[_Request], step: Callable[[list[_Request]], None]) -> None:
+    def _needs_step(self) -> bool:
+        """Whether some running request still needs a token that no launched step will produce."""
+        return any(not r.done and 1 + r.launched < r.limit for r in self._running)
+
+    def _guarded(self, requests: list[_Request], step: Callable[[], None]) -> None:
         """Runs a step; if it fails (e.g. out of memory), its requests fail and the engine goes on."""
         try:
-            step(requests)
+            step()
         except Exception as error:  # noqa: BLE001 - reported to each request's consumer
+            self._inflight = None
             for req in requests:
-                req.handle._push(error)
-            self._finish([r for r in requests if r in self._running])
+                if not req.done:
+                    req.handle._push(error)
+            with self._cond:
+                self._finish([r for r in requests if r in self._running])
             for req in requests:
-                if req.row < 0 and req.slot:
+                if req.row < 0 and req.slot and not req.done:
+                    req.done = True
                     self.store.release(req.slot)
 
     def _admit(self) -> list[_Request]:
         """Moves waiting requests whose adapter is in a GPU slot to the batch (called with the lock)."""
-        self._finish([r for r in self._running if r.handle.cancelled], cancelled=True)
+        self._finish([r for r in self._running if r.handle.cancelled and not r.done], cancelled=True)
         new: list[_Request] = []
         longest = 0
         for req in list(self._waiting):
@@ -322,46 +353,84 @@ class Engine:
             req.row = first_row + i
         with self._cond:
             self._running.extend(new)
-        self._emit(new, logits)
+        self._process(self._record(new, self._choose(new, logits, [0] * len(new))))
 
-    def _decode(self) -> None:
-        batch = self._running
-        ids = torch.tensor([r.generated[-1] for r in batch])
-        positions = torch.tensor([r.prompt_len + len(r.generated) - 1 for r in batch])
-        span = span_bucket(int(positions.max()) + 1, self.max_seq_len)
-        ids, positions = ids.to(self.device, non_blocking=True), positions.to(self.device, non_blocking=True)
+    def _step(self) -> None:
+        """Launches one decode step for every running row, then hands out the previous step's
+        tokens while the GPU works. The new step's input tokens come from the previous step on
+        the device, so the CPU never waits for a step before launching the next; a request that
+        turns out to have ended in the previous step costs one wasted row."""
+        batch = list(self._running)
+        previous = self._inflight
+        if previous is not None:
+            where = {id(r): i for i, r in enumerate(previous.batch)}
+            ids = previous.tokens[torch.tensor([where[id(r)] for r in batch]).to(self.device, non_blocking=True)]
+        else:
+            ids = torch.tensor([r.generated[-1] for r in batch]).to(self.device, non_blocking=True)
+        positions = [r.prompt_len + r.launched for r in batch]
+        span = span_bucket(max(positions) + 1, self.max_seq_len)
+        positions = torch.tensor(positions).to(self.device, non_blocking=True)
         slots = self._slots(batch)
         if self.graphs is not None:
             logits = self.graphs.run(ids, positions, slots, span)
         else:
             logits = self.model.decode(ids, positions, slots, span)
+        tokens = self._choose(batch, logits, [r.launched + 1 for r in batch])
+        live = sum(1 for r in batch if not r.done and 1 + r.launched < r.limit)
+        for req in batch:
+            req.launched += 1
+        self._inflight = self._record(batch, tokens)
         with self._cond:
             self._counters.decode_steps += 1
-            self._counters.batch_size_sum += len(batch)
-        self._emit(list(batch), logits)
+            self._counters.batch_size_sum += live
+        if previous is not None:
+            self._process(previous)
+
+    def _drain(self) -> None:
+        """Hands out the tokens of the step in flight, if any."""
+        step, self._inflight = self._inflight, None
+        if step is not None:
+            self._process(step)
 
     def _slots(self, batch: list[_Request]) -> torch.Tensor | None:
         if all(r.slot == 0 for r in batch):
             return None
         return torch.tensor([r.slot for r in batch]).to(self.device, non_blocking=True)
 
-    def _emit(self, batch: list[_Request], logits: torch.Tensor) -> None:
-        """Samples each row's next token, hands out deltas, and retires finished requests."""
+    def _choose(self, batch: list[_Request], logits: torch.Tensor, counters: list[int]) -> torch.Tensor:
+        """Next token of each row (B,) on the device; `counters`: index of the token being chosen."""
         params = [r.request.sampling for r in batch]
         if all(p.temperature == 0 for p in params):
-            tokens = logits.argmax(dim=-1)
-        else:
-            as_tensor = lambda values, dtype: torch.tensor(values, dtype=dtype).to(self.device, non_blocking=True)  # noqa: E731
-            tokens = sample(
-                logits, as_tensor([p.temperature for p in params], torch.float32), as_tensor([p.top_p for p in params], torch.float32),
-                as_tensor([r.seed for r in batch], torch.long), as_tensor([len(r.generated) for r in batch], torch.long),
-            )
+            return logits.argmax(dim=-1)
+        as_tensor = lambda values, dtype: torch.tensor(values, dtype=dtype).to(self.device, non_blocking=True)  # noqa: E731
+        return sample(
+            logits, as_tensor([p.temperature for p in params], torch.float32), as_tensor([p.top_p for p in params], torch.float32),
+            as_tensor([r.seed for r in batch], torch.long), as_tensor(counters, torch.long),
+        )
+
+    def _record(self, batch: list[_Request], tokens: torch.Tensor) -> _Step:
+        """Starts copying a step's tokens to the host without waiting for them."""
+        if self.device.type != "cuda":
+            return _Step(batch, tokens, tokens, None)
+        host = torch.empty(tokens.shape, dtype=tokens.dtype, pin_memory=True)
+        host.copy_(tokens, non_blocking=True)
+        ready = torch.cuda.Event()
+        ready.record()
+        return _Step(batch, tokens, host, ready)
+
+    def _process(self, step: _Step) -> None:
+        """Hands out one step's tokens as deltas, and retires the requests that ended."""
+        if step.ready is not None:
+            step.ready.synchronize()
         finished = []
-        for req, token in zip(batch, tokens.tolist()):
+        emitted = 0
+        for req, token in zip(step.batch, step.host.tolist()):
+            if req.done:
+                continue  # ended in an earlier step: this row was computed in vain
             req.generated.append(token)
-            sampling = req.request.sampling
+            emitted += 1
             reason = None
-            if token in self.eos_ids and not sampling.ignore_eos:
+            if token in self.eos_ids and not req.request.sampling.ignore_eos:
                 reason = "stop"
             if req.stream.add([token]):
                 reason = "stop"
@@ -372,15 +441,17 @@ class Engine:
             if reason is not None:
                 finished.append(req)
         with self._cond:
-            self._counters.completion_tokens += len(batch)
+            self._counters.completion_tokens += emitted
             self._finish(finished)
 
     def _finish(self, done: list[_Request], cancelled: bool = False) -> None:
-        """Removes requests from the batch, frees their slots and compacts the KV rows."""
+        """Removes requests from the batch, frees their slots and compacts the KV rows (called with
+        the lock). A step in flight keeps its own list of rows; the moves queue up behind it."""
         if not done:
             return
         gone = set(map(id, done))
         for req in done:
+            req.done = True
             if req.slot:
                 self.store.release(req.slot)
             if cancelled:
@@ -388,5 +459,5 @@ class Engine:
         self._running = [r for r in self._running if id(r) not in gone]
         for row, req in enumerate(self._running):
             if req.row != row:
-                self.model.move_row(req.row, row, req.prompt_len + len(req.generated) - 1)
+                self.model.move_row(req.row, row, req.prompt_len + req.launched)
                 req.row = row
