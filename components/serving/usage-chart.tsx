@@ -16,12 +16,14 @@ type Range = (typeof ranges)[number];
 const dayNumber = (day: string) => Date.parse(`${day}T00:00:00Z`) / DAY_MS;
 const dayLabel = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
 const formatDay = (n: number) => dayLabel.format(new Date(n * DAY_MS));
+/** Counts: whole numbers only, so a small day shows 0 and 1 rather than 0.5 requests. */
+const formatCountTick = (v: number) => (Number.isInteger(v) ? v.toLocaleString("en") : "");
 
 function DailyChart({ title, yLabel, series }: { title: string; yLabel: string; series: ChartSeries[] }) {
   return (
     <div className="min-w-0">
       <h3 className="mb-2 text-sm font-semibold text-gray-900">{title}</h3>
-      <LineChart title={title} xLabel="Day" yLabel={yLabel} formatX={formatDay} series={series} />
+      <LineChart title={title} xLabel="Day" yLabel={yLabel} formatX={formatDay} formatY={formatCountTick} series={series} />
     </div>
   );
 }
