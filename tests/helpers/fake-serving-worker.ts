@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type Behaviour = "ok" | "error-500" | "die-before-first-token" | "die-mid-stream" | "reject-adapter";
+export type Behaviour = "ok" | "error-500" | "die-before-first-token" | "die-mid-stream" | "stall-mid-stream" | "reject-adapter";
 
 export interface Call {
   method: string;
@@ -22,8 +22,10 @@ export class FakeServingWorker {
   readonly calls: Call[] = [];
   readonly adapters = new Set<string>();
   behaviour: Behaviour = "ok";
-  /** While set, completion requests wait for it before answering. */
+  /** While set, completion requests wait for it before answering (and "stall-mid-stream" after the first token). */
   hold: Promise<void> | null = null;
+  /** Streams whose client went away before the stream ended. */
+  abandoned = 0;
   private server: Server | null = null;
   port = 0;
 
@@ -85,7 +87,7 @@ export class FakeServingWorker {
     if (req.method !== "POST" || !body) return error(404, "no such endpoint");
     const model = String(body.model);
     if (model !== "base" && !this.adapters.has(model)) return error(404, `adapter ${model} is not loaded`, "adapter_not_loaded");
-    if (this.hold) await this.hold;
+    if (this.hold && this.behaviour !== "stall-mid-stream") await this.hold;
     if (this.behaviour === "error-500") return json(500, { error: { message: "CUDA out of memory", type: "server_error", param: null, code: null } });
 
     const chat = path === "/v1/chat/completions";
@@ -104,6 +106,9 @@ export class FakeServingWorker {
       });
     }
     res.writeHead(200, { "content-type": "text/event-stream" });
+    res.on("close", () => {
+      if (!res.writableEnded) this.abandoned++;
+    });
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
     const chunk = (choice: Record<string, unknown>) => ({ id: "c-1", object: chat ? "chat.completion.chunk" : "text_completion", created: 1, model, choices: [{ index: 0, ...choice }], ...(includeUsage ? { usage: null } : {}) });
     const send = (value: unknown) => res.write(`data: ${JSON.stringify(value)}\n\n`);
@@ -111,6 +116,7 @@ export class FakeServingWorker {
     if (this.behaviour === "die-before-first-token") return res.socket?.destroy();
     for (const [i, w] of words.entries()) {
       send(chunk(chat ? { delta: { content: w }, finish_reason: null } : { text: w, finish_reason: null }));
+      if (this.behaviour === "stall-mid-stream" && i === 0) await this.hold;
       if (this.behaviour === "die-mid-stream" && i === 1) {
         await new Promise((r) => setTimeout(r, 20));
         return res.socket?.destroy();

@@ -41,7 +41,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(fakes.map((f) => f.stop()));
-  await database.close();
+  await database?.close();
 });
 
 const owner = () => callerFor(db, org.owner.userId);
@@ -328,6 +328,35 @@ describe("failover and streaming", () => {
     expect(chunks.at(-1)).toEqual({ error: { message: expect.stringMatching(/^The worker serving mid-death failed mid-answer/), type: "server_error", param: null, code: "worker_failed" } });
     expect(second.completions()).toHaveLength(0);
     expect(gateway.loads.load(first.workerId)).toBe(0);
+  });
+
+  it("a worker that sends nothing within the first-token timeout: the next one answers", async () => {
+    const { first, second } = await twoWorkers("fo-slow", "slow");
+    let release!: () => void;
+    first.hold = new Promise<void>((resolve) => (release = resolve));
+    const started = Date.now();
+    const { done, chunks } = await readSse(await post("chat", chat("slow", { stream: true })));
+    release();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(gateway.options.firstTokenTimeoutMs - 100);
+    expect(done).toBe(true);
+    expect(chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("")).toBe(`answer from ${second.name}`);
+    expect(gateway.loads.load(first.workerId)).toBe(0);
+  });
+
+  it("a client that goes away mid-stream: the worker's stream is closed and the load released", async () => {
+    const { first } = await twoWorkers("fo-gone", "gone");
+    first.behaviour = "stall-mid-stream";
+    let release!: () => void;
+    first.hold = new Promise<void>((resolve) => (release = resolve));
+    const response = await post("chat", chat("gone", { stream: true }));
+    const reader = response.body!.getReader();
+    let seen = "";
+    while (!seen.includes('"content":"answer "')) seen += new TextDecoder().decode((await reader.read()).value);
+    expect(gateway.loads.load(first.workerId)).toBe(1);
+    await reader.cancel();
+    await expect.poll(() => first.abandoned).toBe(1);
+    expect(gateway.loads.load(first.workerId)).toBe(0);
+    release();
   });
 
   it("every worker failing before the first token: 503 with Retry-After and each reason", async () => {
