@@ -42,9 +42,17 @@ export async function recordUsageMany(db: Db, events: UsageEvent[]) {
   }
   const t = apiUsageDaily;
   const add = (column: PgColumn) => sql`${column} + excluded.${sql.identifier(column.name)}`;
+  const values = [...rows.values()].map(
+    (r) => sql`(${r.keyId}::uuid, ${r.deploymentId}::uuid, ${r.day}::date, ${r.requests}::int, ${r.errors}::int, ${r.promptTokens}::bigint, ${r.completionTokens}::bigint)`,
+  );
+  // Columns in the table's order. Events of a key deleted meanwhile (with its org) are dropped
+  // here rather than failing the foreign key, which would lose the whole batch.
   await db
     .insert(t)
-    .values([...rows.values()])
+    .select(
+      sql`select v.* from (values ${sql.join(values, sql`, `)}) as v(key_id, deployment_id, day, requests, errors, prompt_tokens, completion_tokens)
+          where exists (select 1 from ${apiKeys} where ${apiKeys.id} = v.key_id)`,
+    )
     .onConflictDoUpdate({
       target: [t.keyId, t.deploymentId, t.day],
       set: {

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "@/server/db/connect";
-import { apiKeyRateWindows, apiKeys, deployments, fineTunes, jobs, models, organizations } from "@/server/db/schema";
+import { apiKeyRateWindows, apiKeys, apiUsageDaily, deployments, fineTunes, jobs, models, organizations } from "@/server/db/schema";
 import { authenticateApiKey, createApiKey, keyCanUse, listApiKeys, revokeApiKey, type ApiKeyPrincipal, type CreateApiKeyInput } from "@/server/serving/api-keys";
 import { admitRequest } from "@/server/serving/rate-limit";
 import { recordUsage, recordUsageMany, usageSeries } from "@/server/serving/usage";
@@ -260,6 +260,22 @@ describe("usage", () => {
     expect((await usageSeries(db, orgId, { days: 1, deploymentId: otherOrgDeployment }))[0]!.requests).toBe(0);
     expect((await usageSeries(db, otherOrgId, { days: 1 }))[0]).toMatchObject({ requests: 1, promptTokens: 1000 });
     expect((await usageSeries(db, orgId, { days: 2, keyId: one.id })).map((d) => d.requests)).toEqual([0, 1]);
+  });
+});
+
+describe("usage batches", () => {
+  it("keep the events of live keys when a key in the batch was deleted with its org", async () => {
+    const gone = await createOrgWithOwner(db, "Short Lived");
+    const [goneOrg] = await db.select({ id: organizations.id }).from(organizations).where(eq(organizations.slug, gone.slug));
+    const doomed = await createApiKey(db, keyInput({ orgId: goneOrg!.id }));
+    const live = await createApiKey(db, keyInput({ name: "live" }));
+    await db.delete(organizations).where(eq(organizations.id, goneOrg!.id));
+    await recordUsageMany(db, [
+      { keyId: doomed.id, deploymentId: deploymentA, promptTokens: 5, completionTokens: 5, ok: true },
+      { keyId: live.id, deploymentId: deploymentA, promptTokens: 3, completionTokens: 4, ok: true },
+    ]);
+    expect((await usageSeries(db, orgId, { days: 1, keyId: live.id }))[0]).toMatchObject({ requests: 1, promptTokens: 3, completionTokens: 4 });
+    expect(await db.select().from(apiUsageDaily).where(eq(apiUsageDaily.keyId, doomed.id))).toEqual([]);
   });
 });
 
