@@ -2,11 +2,19 @@
 // deployed from its model page, a key is created on the API keys page and copied, the official
 // `openai` npm client calls /v1/chat/completions with it, the call shows on the usage chart, and
 // after the key is revoked the next call is refused with a 401.
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import OpenAI from "openai";
 import { createWorkerToken, newAccount, orgSlugOf, screenshot, signUp, trpcCall, trpcQuery, watchServerErrors } from "./helpers";
 import { publishedVersion } from "./models-fixtures";
 import { RealWorker } from "./real-worker";
+
+/** How far the page scrolls sideways on a 390px phone (0 when it fits; tables and code scroll inside themselves). */
+async function phoneOverflow(page: Page): Promise<number> {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  return overflow;
+}
 
 const records: [string, string][] = ["Paris", "Rome", "Madrid", "Berlin", "Tokyo", "Cairo", "Lima", "Accra"].map((city, i) => [`Name capital number ${i}.`, `Capital number ${i} is ${city}.`]);
 
@@ -82,6 +90,7 @@ test("a deployed adapter is called with a copied key, metered, and refused once 
   await expect(page.getByLabel("JavaScript example", { exact: true })).toContainText(`baseURL: "${baseURL}/v1"`);
   await expect(page.getByLabel("JavaScript example", { exact: true })).toContainText(`model: "${deployName}"`);
   await screenshot(page, "api-quickstart", { alsoMobile: true });
+  expect(await phoneOverflow(page), "the API page scrolls sideways at 390px").toBe(0);
 
   // The official client, with the copied key.
   const client = new OpenAI({ baseURL: `${baseURL}/v1`, apiKey: secret, maxRetries: 0 });
@@ -105,6 +114,7 @@ test("a deployed adapter is called with a copied key, metered, and refused once 
   await page.getByLabel("Key", { exact: true }).selectOption({ label: `e2e app (${secret.slice(0, 10)}…)` });
   await expect(page.getByText(summary)).toBeVisible();
   await screenshot(page, "api-keys-usage", { alsoMobile: true });
+  expect(await phoneOverflow(page), "the API keys page scrolls sideways at 390px").toBe(0);
 
   // Revoke it: the very next call is refused.
   await page.getByRole("button", { name: "Revoke key e2e app" }).click();
