@@ -18,7 +18,7 @@ from serve_helpers import ADAPTER_SPECS, PROMPTS, copier, encode, make_adapter, 
 from tributary_worker.device import Device, pick_device
 from tributary_worker.models.resolver import ModelSource
 from tributary_worker.serve.engine import Engine
-from tributary_worker.serve.sampling import TextStream
+from tributary_worker.serve.sampling import TextStream, add_tokens
 from tributary_worker.serve.types import (
     AdapterError,
     EngineOverloaded,
@@ -190,6 +190,20 @@ def test_text_stream_holds_back_a_possible_stop_string(tokenizer):
             break
     assert stopped and "".join(pieces) == "The capital is "
     assert all("Par" not in p for p in pieces)
+
+
+def test_batched_detokenization_equals_one_stream_at_a_time(tokenizer):
+    texts = ["Caf\u00e9 na\u00efve \U0001F642 done.", "The capital of Peru is Lima.", "\u00fc\u00f6\u00e4 \U0001F30A waves"]
+    token_lists = [tokenizer(t, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id] for t in texts]
+    single = [TextStream(tokenizer, ("Lima",)) for _ in texts]
+    batched = [TextStream(tokenizer, ("Lima",)) for _ in texts]
+    for step in range(max(map(len, token_lists))):
+        live = [i for i, ids in enumerate(token_lists) if step < len(ids)]
+        expected = [single[i].add([token_lists[i][step]]) for i in live]
+        assert add_tokens(tokenizer, [batched[i] for i in live], [token_lists[i][step] for i in live]) == expected
+        assert [single[i].take(False) for i in live] == [batched[i].take(False) for i in live]
+    assert [s.take(True) for s in single] == [b.take(True) for b in batched]
+    assert batched[0].text == texts[0] and batched[1].text == "The capital of Peru is "
 
 
 def test_max_tokens_and_eos(make_engine, tokenizer):

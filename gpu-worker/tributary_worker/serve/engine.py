@@ -24,7 +24,7 @@ from tributary_worker.device import Device
 from tributary_worker.models.resolver import ModelSource, load_model, load_tokenizer
 from tributary_worker.serve.adapters import AdapterStore
 from tributary_worker.serve.model import DecodeGraphs, LoraModel, span_bucket
-from tributary_worker.serve.sampling import TextStream, sample
+from tributary_worker.serve.sampling import TextStream, add_tokens, sample
 from tributary_worker.serve.types import (
     Delta,
     EngineOverloaded,
@@ -422,24 +422,22 @@ class Engine:
         """Hands out one step's tokens as deltas, and retires the requests that ended."""
         if step.ready is not None:
             step.ready.synchronize()
+        rows = [(req, token) for req, token in zip(step.batch, step.host.tolist()) if not req.done]
+        # A row whose request ended in an earlier step was computed in vain: skipped above.
+        stops = add_tokens(self.tokenizer, [req.stream for req, _ in rows], [token for _, token in rows])
         finished = []
-        emitted = 0
-        for req, token in zip(step.batch, step.host.tolist()):
-            if req.done:
-                continue  # ended in an earlier step: this row was computed in vain
+        for (req, token), stopped in zip(rows, stops):
             req.generated.append(token)
-            emitted += 1
             reason = None
-            if token in self.eos_ids and not req.request.sampling.ignore_eos:
+            if stopped or (token in self.eos_ids and not req.request.sampling.ignore_eos):
                 reason = "stop"
-            if req.stream.add([token]):
-                reason = "stop"
-            if reason is None and len(req.generated) >= req.limit:
+            elif len(req.generated) >= req.limit:
                 reason = "length"
             delta = Delta(req.stream.take(final=reason is not None), [token], reason, req.prompt_len, len(req.generated))
             req.handle._push(delta)
             if reason is not None:
                 finished.append(req)
+        emitted = len(rows)
         with self._cond:
             self._counters.completion_tokens += emitted
             self._finish(finished)

@@ -131,6 +131,13 @@ class LoraModel:
             self.lm_head = hf_model.lm_head.weight
             self.final_norm = inner.norm.weight
             self.layers = [self._fuse_layer(layer) for layer in inner.layers]
+            # Each site's W_ext of all layers in one tensor (L, out + (S+1)*nR, in), so that a slot's A
+            # across all layers is one strided view: loading an adapter is a few copies, not one per layer.
+            self.w_ext = {}
+            for site in SITES:
+                self.w_ext[site] = torch.stack([layer[site] for layer in self.layers])
+                for index, layer in enumerate(self.layers):
+                    layer[site] = self.w_ext[site][index]
             # cos/sin for every position from the model's own rotary module (rope scaling included).
             positions = torch.arange(max_seq_len, device=self.device)[None]
             probe = torch.empty(1, dtype=self.dtype, device=self.device)
@@ -170,19 +177,16 @@ class LoraModel:
         """Puts one adapter into `slot`: per module name, A (L, r, in) and B (L, out, r) with the
         scaling folded in, on this device. Untargeted modules and padded ranks stay zero."""
         for site, names in SITES.items():
-            width = len(names) * self.max_rank
-            for layer in self.layers:
-                start = layer[site + "_out"] + slot * width
-                layer[site][start : start + width].zero_()
+            width, out = len(names) * self.max_rank, self.layers[0][site + "_out"]
+            self.w_ext[site][:, out + slot * width : out + (slot + 1) * width].zero_()
             self.lora_b[site][:, slot * width : (slot + 1) * width].zero_()
         for module, (a, b) in modules.items():
             site, i = MODULE_SITE[module]
             _, outs = self.shape.site_dims(site)
             rank, col = a.shape[1], sum(outs[:i])
             first = (slot * len(SITES[site]) + i) * self.max_rank
-            for index, layer in enumerate(self.layers):
-                start = layer[site + "_out"] + first
-                layer[site][start : start + rank].copy_(a[index], non_blocking=True)
+            start = self.layers[0][site + "_out"] + first
+            self.w_ext[site][:, start : start + rank].copy_(a, non_blocking=True)
             self.lora_b[site][:, first : first + rank, col : col + outs[i]].copy_(b.transpose(1, 2), non_blocking=True)
 
     # Building blocks

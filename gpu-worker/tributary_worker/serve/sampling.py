@@ -76,8 +76,12 @@ class TextStream:
     def add(self, token_ids: list[int]) -> bool:
         """Adds tokens; returns True when a stop string now appears (the text is cut before it)."""
         self.ids.extend(token_ids)
-        before = self._decode(self.ids[self.prefix : self.read])
-        after = self._decode(self.ids[self.prefix :])
+        return self._advance(self._decode(self.ids[self.prefix : self.read]), self._decode(self.ids[self.prefix :]))
+
+    def _advance(self, before: str, after: str) -> bool:
+        """`before`, `after`: ids[prefix:read] and ids[prefix:] decoded."""
+        if self.stopped:
+            return True
         if len(after) > len(before) and not after.endswith("\ufffd"):
             searched_from = max(0, len(self.text) - max((len(s) for s in self.stop), default=0) + 1)
             self.text += after[len(before) :]
@@ -106,3 +110,16 @@ class TextStream:
         piece = self.text[self.sent : end]
         self.sent = end
         return piece
+
+
+def add_tokens(tokenizer, streams: list[TextStream], tokens: list[int]) -> list[bool]:
+    """TextStream.add of one token to each of many streams, with two tokenizer calls in all
+    (the Rust tokenizer decodes the whole batch at once) instead of two per stream."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None or getattr(tokenizer, "clean_up_tokenization_spaces", False):
+        return [stream.add([token]) for stream, token in zip(streams, tokens)]
+    for stream, token in zip(streams, tokens):
+        stream.ids.append(token)
+    befores = backend.decode_batch([s.ids[s.prefix : s.read] for s in streams], skip_special_tokens=True)
+    afters = backend.decode_batch([s.ids[s.prefix :] for s in streams], skip_special_tokens=True)
+    return [stream._advance(before, after) for stream, before, after in zip(streams, befores, afters)]
