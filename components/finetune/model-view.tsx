@@ -179,7 +179,9 @@ export function ModelView({ orgSlug, modelSlug, selected, canTrain }: Props) {
               description={
                 deployed
                   ? `Ask the base model and version ${current.versionNumber} the same question through the gateway (deployment ${deployed.name}), and compare their answers.`
-                  : "Ask the base model and a tuned version the same question, and compare their answers."
+                  : (serving.data?.servingWorkers ?? 0) > 0
+                    ? "Ask the base model and a tuned version the same question through the gateway, and compare their answers."
+                    : "Ask the base model and a tuned version the same question, and compare their answers."
               }
             />
             <CardBody>
@@ -187,6 +189,7 @@ export function ModelView({ orgSlug, modelSlug, selected, canTrain }: Props) {
                 <Playground
                   key={`${current.versionNumber}-${deployed?.id ?? "job"}`}
                   deployment={deployed ? { id: deployed.id, name: deployed.name } : null}
+                  servingWorkers={serving.data?.servingWorkers}
                   orgSlug={orgSlug}
                   modelSlug={data.slug}
                   versions={versions.map((v) => v.versionNumber!)}

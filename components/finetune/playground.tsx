@@ -1,7 +1,8 @@
 "use client";
-// The playground: one prompt answered by the base model and a tuned version side by side. A
-// deployed version is asked through the gateway, like API callers ask it; an undeployed one
-// through a high-priority job a worker runs, whose answer is polled every second until it ends.
+// The playground: one prompt answered by the base model and a tuned version side by side. While a
+// serving worker holds the base model, the question goes through the gateway as API callers' do
+// (under the version's deployment when it has one); otherwise it is a high-priority job a worker
+// runs, whose answer is polled every second until it ends.
 import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type FormEvent, type KeyboardEvent } from "react";
@@ -21,8 +22,10 @@ type Props = {
   baseName: string;
   /** Whether an online worker can load the base model now. */
   available: boolean | undefined;
-  /** The ready deployment of `defaultVersion`: asked through the gateway instead of a job. */
+  /** The ready deployment of `defaultVersion`, asked under its name. */
   deployment: { id: string; name: string } | null;
+  /** Online serving workers with the base model: any, and questions go through the gateway. */
+  servingWorkers: number | undefined;
 };
 
 const fields = ["maxTokens", "temperature", "messages"] as const;
@@ -48,7 +51,7 @@ function Answer({ title, note, output, waiting }: { title: string; note?: string
   );
 }
 
-export function Playground({ orgSlug, modelSlug, versions, defaultVersion, baseName, available, deployment }: Props) {
+export function Playground({ orgSlug, modelSlug, versions, defaultVersion, baseName, available, deployment, servingWorkers }: Props) {
   const trpc = useTRPC();
   const [version, setVersion] = useState(defaultVersion);
   const [system, setSystem] = useState("");
@@ -60,6 +63,8 @@ export function Playground({ orgSlug, modelSlug, versions, defaultVersion, baseN
   const ask = useMutation(trpc.finetune.ask.mutationOptions());
   const askGateway = useMutation(trpc.deployments.ask.mutationOptions());
   const [gatewayOutputs, setGatewayOutputs] = useState<Output[] | null>(null);
+  const viaGateway = deployment !== null || (servingWorkers ?? 0) > 0;
+  const deployed = version === defaultVersion ? deployment : null;
   const answer = useQuery({
     ...trpc.finetune.answer.queryOptions({ orgSlug, jobId: asked?.jobId ?? "" }),
     enabled: asked !== null,
@@ -76,10 +81,10 @@ export function Playground({ orgSlug, modelSlug, versions, defaultVersion, baseN
     }
     const messages = [...(system.trim() ? [{ role: "system" as const, content: system }] : []), { role: "user" as const, content: prompt }];
     try {
-      if (deployment) {
+      if (viaGateway) {
         setAsked(null);
         setGatewayOutputs(null);
-        const answered = await askGateway.mutateAsync({ orgSlug, modelSlug, versionNumber: version, messages, maxTokens: Number(maxTokens), temperature: Number(temperature), deploymentId: deployment.id });
+        const answered = await askGateway.mutateAsync({ orgSlug, modelSlug, versionNumber: version, messages, maxTokens: Number(maxTokens), temperature: Number(temperature), deploymentId: deployed?.id });
         setGatewayOutputs(answered.outputs);
         return;
       }
@@ -113,7 +118,7 @@ export function Playground({ orgSlug, modelSlug, versions, defaultVersion, baseN
           <div className="mt-3 space-y-3 pb-1">
             <Textarea label="System message (optional)" rows={2} value={system} onChange={(e) => setSystem(e.target.value)} hint="Instructions both models get before your prompt." />
             <div className="grid gap-3 sm:grid-cols-3">
-              {versions.length > 1 && !deployment && (
+              {versions.length > 1 && (
                 <Select label="Tuned version" value={version} onChange={(e) => setVersion(Number(e.target.value))}>
                   {versions.map((v) => <option key={v} value={v}>v{v}</option>)}
                 </Select>
@@ -126,7 +131,7 @@ export function Playground({ orgSlug, modelSlug, versions, defaultVersion, baseN
         <FormAlert message={errors.rest || null} />
         <div className="flex flex-wrap items-center gap-3">
           <Button type="submit" loading={ask.isPending || askGateway.isPending || waiting !== null}>Ask</Button>
-          {available === false && !deployment && (
+          {available === false && !viaGateway && (
             <p className="text-sm text-warning-800">
               No online worker can load {baseName} right now; questions wait until one connects (<Link href={`/${orgSlug}/workers`} className="underline">Workers</Link>).
             </p>
@@ -139,7 +144,7 @@ export function Playground({ orgSlug, modelSlug, versions, defaultVersion, baseN
           {answer.error && <FormAlert message={serverErrors(answer.error).message} />}
           <div className="grid gap-3 md:grid-cols-2">
             <Answer title="Base model" note={baseName} output={output("base")} waiting={askGateway.isPending ? "Generating…" : waiting} />
-            <Answer title="Tuned model" note={deployment ? `version ${version} · ${deployment.name}` : `version ${asked?.version ?? version}`} output={output("tuned")} waiting={askGateway.isPending ? "Generating…" : waiting} />
+            <Answer title="Tuned model" note={deployed ? `version ${version} · ${deployed.name}` : `version ${asked?.version ?? version}`} output={output("tuned")} waiting={askGateway.isPending ? "Generating…" : waiting} />
           </div>
         </div>
       )}

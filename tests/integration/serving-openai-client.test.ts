@@ -184,10 +184,15 @@ describe("the official openai client against /v1, served by the real worker", ()
     expect(row!.promptTokens).toBeGreaterThan(row!.requests);
   });
 
-  it("the playground of the deployed version answers base and tuned through the gateway", async () => {
+  it("the playground answers base and tuned through the gateway, for the deployment and by version", async () => {
     const owner = callerFor(db, org.owner.userId, { blobs: plane.store });
-    const { outputs } = await owner.deployments.ask({ orgSlug: org.slug, modelSlug, versionNumber: 1, deploymentId, messages: question, maxTokens: 8 });
+    const { model, outputs } = await owner.deployments.ask({ orgSlug: org.slug, modelSlug, versionNumber: 1, deploymentId, messages: question, maxTokens: 8, temperature: 0 });
+    expect(model).toBe(NAME);
     expect(outputs.map((o) => o.variant)).toEqual(["base", "tuned"]);
     for (const o of outputs) expect(o.completionTokens).toBeGreaterThan(0);
+    // Without the deployment (an undeployed version): the same adapter, by version, same greedy answer.
+    const byVersion = await owner.deployments.ask({ orgSlug: org.slug, modelSlug, versionNumber: 1, messages: question, maxTokens: 8, temperature: 0 });
+    expect(byVersion.model).toBe(`${modelSlug}-v1`);
+    expect(byVersion.outputs.map((o) => o.text)).toEqual(outputs.map((o) => o.text));
   });
 });

@@ -1,7 +1,6 @@
 // Deployments: deploy a model version behind the gateway, list, read, stop, deploy again, and
 // the playground of a deployed version.
 import { z } from "zod";
-import { askInput } from "@/server/finetune/playground";
 import {
   createDeployment,
   deployInput,
@@ -14,7 +13,7 @@ import {
   stopDeployment,
 } from "@/server/serving/deployments";
 import { gatewayFor } from "@/server/serving/gateway";
-import { askDeployed } from "@/server/serving/playground";
+import { askGatewayInput, askThroughGateway } from "@/server/serving/playground";
 import { orgProcedure, router, type Context } from "../trpc";
 
 const gateway = (ctx: Context) => gatewayFor({ db: ctx.db, store: ctx.blobs });
@@ -35,7 +34,5 @@ export const deploymentsRouter = router({
   stop: orgProcedure("member")
     .input(deploymentIdInput)
     .mutation(async ({ ctx, input }) => ({ id: (await stopDeployment(ctx.db, gateway(ctx), ctx, input.deploymentId)).id })),
-  ask: orgProcedure("member")
-    .input(askInput.extend({ deploymentId: z.uuid() }))
-    .mutation(({ ctx, input }) => askDeployed(ctx.db, gateway(ctx), ctx, input)),
+  ask: orgProcedure("member").input(askGatewayInput).mutation(({ ctx, input }) => askThroughGateway(ctx.db, gateway(ctx), ctx, input)),
 });
