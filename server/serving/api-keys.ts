@@ -145,7 +145,6 @@ export async function authenticateApiKey(db: Db, authorizationHeader: string | n
       id: apiKeys.id,
       orgId: apiKeys.orgId,
       prefix: apiKeys.prefix,
-      allDeployments: apiKeys.allDeployments,
       requestsPerMinute: apiKeys.requestsPerMinute,
       tokensPerMinute: apiKeys.tokensPerMinute,
       expiresAt: apiKeys.expiresAt,
