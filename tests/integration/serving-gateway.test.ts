@@ -198,6 +198,26 @@ describe("deploy", () => {
     });
   });
 
+  it("a deployment left loading by a restarted server is activated again when listed", async () => {
+    const w = await servingWorker("resumer", "base-resume");
+    const d = await deployed("base-resume");
+    w.adapters.clear();
+    await db.update(deployments).set({ status: "loading", updatedAt: sql`now() - interval '10 minutes'` }).where(eq(deployments.id, d.id));
+    const puts = () => w.calls.filter((c) => c.method === "PUT").length;
+    const before = puts();
+    const listed = (await owner().deployments.list({ orgSlug: org.slug })).find((r) => r.id === d.id);
+    expect(listed?.status).toBe("loading");
+    await expect.poll(() => owner().deployments.get({ orgSlug: org.slug, name: d.row.name }).then((r) => r.status)).toBe("ready");
+    expect(puts()).toBe(before + 1);
+    expect(w.adapters.has(d.fineTuneId)).toBe(true);
+    // A loading row that moved recently is left to the activation that owns it.
+    await db.update(deployments).set({ status: "loading", updatedAt: sql`now()` }).where(eq(deployments.id, d.id));
+    await owner().deployments.list({ orgSlug: org.slug });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(puts()).toBe(before + 1);
+    expect((await owner().deployments.get({ orgSlug: org.slug, name: d.row.name })).status).toBe("loading");
+  });
+
   it("stop makes the name unknown to the API, evicts the adapter, and the name can be deployed again with the same id", async () => {
     const w = await servingWorker("stopper", "base-stop");
     const d = await deployed("base-stop", "stop-me");
