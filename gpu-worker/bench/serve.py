@@ -282,9 +282,10 @@ def run_peers(args, folder: Path, device: str, variants: list[str], results: dic
     rng = random.Random(0)
     prompts = torch.tensor([[rng.randrange(3, 32000) for _ in range(args.prompt_len)] for _ in range(args.batch)], device=device)
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    new = args.peer_new_tokens
-    common = dict(do_sample=False, min_new_tokens=new, max_new_tokens=new, attention_mask=torch.ones_like(prompts))
     for name in variants:
+        # The slow peers may generate fewer tokens (a rate per step barely depends on it); HF static is fast.
+        new = args.new_tokens if name == "hf_static_base" else args.peer_new_tokens
+        common = dict(do_sample=False, min_new_tokens=new, max_new_tokens=new, attention_mask=torch.ones_like(prompts))
         try:
             if name == "peft_mixed32":
                 model = peft_model_with(folder, device, 32)
@@ -369,7 +370,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32, help="concurrent requests (our engine's max batch) / peer batch")
     parser.add_argument("--prompt-len", type=int, default=128)
     parser.add_argument("--new-tokens", type=int, default=128)
-    parser.add_argument("--peer-new-tokens", type=int, default=128, help="new tokens for the peers (c, d, e)")
+    parser.add_argument("--peer-new-tokens", type=int, default=128, help="new tokens for peft_mixed32 and naive_swap")
     parser.add_argument("--naive-requests", type=int, default=32, help="requests run one at a time by naive_swap")
     parser.add_argument("--out", type=Path, default=None, help="results file (default results/serve.json, or serve-<shape>-<device>.json off the reference setup)")
     args = parser.parse_args()

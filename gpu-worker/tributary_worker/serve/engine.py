@@ -51,15 +51,16 @@ class RequestHandle:
         self._async_queue: asyncio.Queue | None = None
         self.cancelled = False
 
-    def _push(self, item) -> None:
+    def _push(self, item, outbox: dict | None = None) -> None:
+        """Hands an item to the consumer. With an `outbox`, items for asyncio consumers are
+        collected per event loop and delivered with one call_soon_threadsafe each (see _deliver)."""
         with self._lock:
             if self._loop is None:
                 self._queue.put(item)
-                return
-            try:
-                self._loop.call_soon_threadsafe(self._async_queue.put_nowait, item)
-            except RuntimeError:
-                pass  # the consumer's event loop is closed: nobody is listening any more
+            elif outbox is not None:
+                outbox.setdefault(self._loop, []).append((self._async_queue, item))
+            else:
+                _deliver({self._loop: [(self._async_queue, item)]})
 
     @staticmethod
     def _done(item) -> bool:
@@ -99,6 +100,15 @@ class RequestHandle:
         """Stops generating; the request's batch slot is freed at the next step."""
         self.cancelled = True
         self._engine._wake()
+
+
+def _deliver(outbox: dict) -> None:
+    """Wakes each consumer event loop once for all the items collected for it."""
+    for loop, items in outbox.items():
+        try:
+            loop.call_soon_threadsafe(lambda items=items: [q.put_nowait(item) for q, item in items])
+        except RuntimeError:
+            pass  # the consumer's event loop is closed: nobody is listening any more
 
 
 @dataclass
@@ -426,6 +436,7 @@ class Engine:
         # A row whose request ended in an earlier step was computed in vain: skipped above.
         stops = add_tokens(self.tokenizer, [req.stream for req, _ in rows], [token for _, token in rows])
         finished = []
+        outbox: dict = {}
         for (req, token), stopped in zip(rows, stops):
             req.generated.append(token)
             reason = None
@@ -434,9 +445,10 @@ class Engine:
             elif len(req.generated) >= req.limit:
                 reason = "length"
             delta = Delta(req.stream.take(final=reason is not None), [token], reason, req.prompt_len, len(req.generated))
-            req.handle._push(delta)
+            req.handle._push(delta, outbox)
             if reason is not None:
                 finished.append(req)
+        _deliver(outbox)
         emitted = len(rows)
         with self._cond:
             self._counters.completion_tokens += emitted

@@ -207,7 +207,8 @@ class LoraModel:
             width = len(names) * self.max_rank
             if width not in masks:
                 owner = torch.arange((self.num_slots + 1) * width, device=slots.device) // width  # slot of each column
-                masks[width] = (owner[None] == slots.repeat_interleave(steps)[:, None]).to(self.dtype)  # (B*T, (S+1)*nR)
+                rows = slots if steps == 1 else slots.repeat_interleave(steps)  # (B*T,); steps == 1 inside CUDA graphs
+                masks[width] = (owner[None] == rows[:, None]).to(self.dtype)  # (B*T, (S+1)*nR)
         return ("dense", masks)
 
     def _linear(self, layer: dict, index: int, site: str, x: torch.Tensor, lora) -> torch.Tensor:
