@@ -18,7 +18,8 @@ export function ConnectCommand({ appUrl, token = "<your worker token>" }: { appU
       </div>
       <p className="text-xs text-gray-600">
         Install the worker on the GPU machine first (<code>pip install -e gpu-worker</code> from a clone of Tributary), or run it from the clone with{" "}
-        <code>cd gpu-worker && python -m tributary_worker --url {appUrl}</code>.
+        <code>cd gpu-worker && python -m tributary_worker --url {appUrl}</code>. Add <code>--serve --serve-model &lt;base model&gt;</code> to also serve
+        deployments of that base model (and <code>--serve-url</code> when this server reaches the machine at another address than <code>http://127.0.0.1:8100</code>).
       </p>
     </div>
   );
