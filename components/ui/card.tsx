@@ -28,7 +28,7 @@ export function CardHeader({ title, description, actions, as: Heading = "h2", cl
         <Heading className="text-base font-semibold text-gray-900">{title}</Heading>
         {description && <p className="mt-1 text-sm text-gray-600">{description}</p>}
       </div>
-      {actions && <div className="flex shrink-0 flex-wrap items-center gap-2">{actions}</div>}
+      {actions && <div className="flex max-w-full flex-wrap items-center gap-2">{actions}</div>}
     </div>
   );
 }
