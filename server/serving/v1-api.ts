@@ -17,6 +17,9 @@ export interface V1ApiDeps {
 
 type RouteContext = { params: Promise<Record<string, string | string[]>> };
 
+/** Deployment lookups kept per process at most. */
+const MAX_CACHED_DEPLOYMENTS = 10_000;
+
 /** Usage events wait this long at most before one batched write. */
 const USAGE_FLUSH_MS = 250;
 
@@ -55,6 +58,8 @@ export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<Gatew
     const cached = deploymentCache.get(key);
     if (cached && Date.now() - cached.at < gateway().options.cacheTtlMs) return cached.row;
     const row = findDeploymentForGateway(deps().db, orgId, name);
+    // Callers choose the names (unknown ones too): keep the cache from growing without bound.
+    if (deploymentCache.size >= MAX_CACHED_DEPLOYMENTS) deploymentCache.clear();
     deploymentCache.set(key, { at: Date.now(), row });
     row.catch(() => deploymentCache.delete(key));
     return row;
