@@ -26,6 +26,31 @@ const USAGE_FLUSH_MS = 250;
 const notFound = (model: string) =>
   new OpenAIError(404, `The model '${model}' does not exist or you do not have access to it. GET /v1/models lists the deployments this key can call.`, "invalid_request_error", "model_not_found", "model");
 
+/** Largest request body; the worker refuses bodies over 8 MiB too. */
+const MAX_BODY_BYTES = 8 << 20;
+
+/** The body as JSON, read up to MAX_BODY_BYTES (413 beyond, 400 when it is not JSON). */
+async function readJson(req: Request): Promise<unknown> {
+  const tooLarge = () => new OpenAIError(413, `The request body is larger than ${MAX_BODY_BYTES >> 20} MiB.`, "invalid_request_error", "request_too_large");
+  if (Number(req.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body?.getReader();
+  for (let part = await reader?.read(); part && !part.done; part = await reader!.read()) {
+    size += part.value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader!.cancel();
+      throw tooLarge();
+    }
+    chunks.push(part.value);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    throw new OpenAIError(400, "We could not parse the JSON body of your request. Send a JSON object with Content-Type: application/json.", "invalid_request_error", "invalid_json");
+  }
+}
+
 export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<GatewayOptions> = {}) {
   const deploymentCache = new Map<string, { at: number; row: Promise<GatewayDeployment | null> }>();
   let pending: UsageEvent[] = [];
@@ -98,12 +123,7 @@ export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<Gatew
   const completion = (endpoint: Endpoint) =>
     handle(async (req: Request) => {
       const key = await authenticate(req);
-      let json: unknown;
-      try {
-        json = await req.json();
-      } catch {
-        throw new OpenAIError(400, "We could not parse the JSON body of your request. Send a JSON object with Content-Type: application/json.", "invalid_request_error", "invalid_json");
-      }
+      const json = await readJson(req);
       const request = endpoint === "chat" ? parseRequest(chatRequestSchema, json) : parseRequest(completionRequestSchema, json);
       const found = await callable(key, request.model);
       const admitted = await admitRequest(deps().db, key, { tokens: estimateTokens(endpoint, request) });

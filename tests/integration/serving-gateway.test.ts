@@ -423,6 +423,8 @@ describe("/v1 API", () => {
 
   it("400 for malformed JSON and for a wrong field, naming it", async () => {
     expect(await errorOf(await post("chat", null, keySecret, "{not json"))).toMatchObject({ status: 400, error: { code: "invalid_json" } });
+    const huge = JSON.stringify(chat("api-model", { messages: [{ role: "user", content: "x".repeat(9 << 20) }] }));
+    expect(await errorOf(await post("chat", null, keySecret, huge))).toMatchObject({ status: 413, error: { code: "request_too_large" } });
     expect(await errorOf(await post("chat", { ...chat("api-model"), temperature: 7 }))).toMatchObject({ status: 400, error: { param: "temperature", type: "invalid_request_error" } });
     expect(await errorOf(await post("chat", { model: "api-model", messages: [] }))).toMatchObject({ status: 400, error: { param: "messages" } });
     expect(await errorOf(await post("chat", { model: "api-model", messages: [{ role: "robot", content: "x" }] }))).toMatchObject({ status: 400, error: { param: "messages[0].role" } });
