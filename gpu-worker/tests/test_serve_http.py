@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from fake_server import TOKEN, FakeServer, schema_errors
 from tributary_worker.device import pick_device
 from tributary_worker.models.resolver import ModelResolver
 from tributary_worker.serve.auth import authorization, signing_key
+from tributary_worker.serve.downloads import AdapterFile, AdapterFilesError, fetch_adapter
 from tributary_worker.serve.server import ServingServer
 from tributary_worker.serve.types import GenerationRequest, SamplingParams
 
@@ -214,6 +216,28 @@ def test_a_client_that_hangs_up_cancels_its_request(server: ServingServer, engin
     assert metrics(server).get('tributary_serve_http_requests_total{endpoint="/v1/completions",status="499"}', 0) >= 1
 
 
+def test_a_failure_after_the_first_token_ends_the_stream_with_an_error_event(worker_cache: Path, tmp_path: Path) -> None:
+    from tributary_worker.serve.engine import Engine
+
+    source = ModelResolver(cache_dir=worker_cache).resolve("tiny-llama")
+    engine = Engine(source, pick_device("cpu"), disk_dir=tmp_path, max_batch_size=2, cuda_graphs=False)
+    engine.start()
+    server = ServingServer(engine, TOKEN, port=0, context=engine.max_seq_len, log=lambda m: None).start()
+    try:
+        with httpx2.Client(auth=HmacAuth(TOKEN), timeout=60) as http:
+            client = OpenAI(base_url=f"{server.url}/v1", api_key="not-used", http_client=http, max_retries=0)
+            stream = client.completions.create(model="base", prompt=PROMPT, max_tokens=1500, temperature=1.0, stream=True)
+            chunks = iter(stream)
+            assert next(chunks).object == "text_completion"
+            engine.stop()  # the running request fails mid-answer
+            with pytest.raises(openai.APIError) as raised:
+                list(chunks)
+        assert "the serving engine stopped" in raised.value.message
+    finally:
+        server.stop()
+        engine.stop()
+
+
 # ---- errors ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
@@ -303,6 +327,21 @@ def test_put_adapter_then_complete_with_it_then_delete(client: OpenAI, signed: h
     assert all("a1" not in ids for ids in health["adapters"].values())
     with pytest.raises(openai.NotFoundError):
         client.completions.create(model="a1", prompt=PROMPT, max_tokens=2)
+
+
+def test_concurrent_requests_for_different_adapters_each_get_their_own_answer(client: OpenAI, signed: httpx2.Client, blobs: FakeServer) -> None:
+    assert signed.put("/adapters/mix", json=files_payload(blobs, "adapters/a1")).status_code == 200
+    asks = [("base" if i % 2 else "mix", f"{PROMPT} {i}") for i in range(6)]  # more than max_batch_size 4
+
+    def ask(model_prompt: tuple[str, str]) -> str:
+        model, prompt = model_prompt
+        return client.completions.create(model=model, prompt=prompt, max_tokens=12, temperature=0).choices[0].text
+
+    alone = [ask(a) for a in asks]
+    with ThreadPoolExecutor(len(asks)) as pool:
+        together = list(pool.map(ask, asks))
+    assert together == alone
+    assert signed.delete("/adapters/mix").json() == {"id": "mix", "evicted": True}
 
 
 def test_adapter_endpoints_need_a_signature(server: ServingServer, blobs: FakeServer) -> None:
@@ -430,3 +469,15 @@ def test_serve_worker_exits_2_when_its_port_is_taken(worker_cache: Path, tmp_pat
         )
     assert result.returncode == 2, result.stderr
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--serve-port" in result.stderr
+
+
+def test_fetch_adapter_stops_at_the_size_limit_and_leaves_nothing(blobs: FakeServer, tmp_path: Path) -> None:
+    files = tuple(AdapterFile(f["name"], f["url"]) for f in files_payload(blobs, "adapters/a1")["files"])
+    folder = tmp_path / "a1"
+    folder.mkdir()  # as the engine makes it for a fetch
+    with pytest.raises(AdapterFilesError, match="adapter_model.safetensors: .* over the limit of 1000 bytes"):
+        fetch_adapter(files, folder, max_weights_bytes=1000)
+    assert list(tmp_path.iterdir()) == []
+    fetch_adapter(files, folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["adapter_config.json", "adapter_model.safetensors"]
+    assert (folder / "adapter_model.safetensors").read_bytes() == blobs.blobs["adapters/a1/adapter_model.safetensors"]
