@@ -1,7 +1,7 @@
 """Where a training step of Tributary's recipe spends its time on a CUDA GPU: the step's wall
 time against the GPU's busy time (a large gap means the step waits on Python and kernel
 launches), and the kernels that take the most GPU time. Same model, records and settings as
-train_throughput.py.
+train.py (its var workload).
 
     python -m bench.train_profile            # from gpu-worker/, on a CUDA GPU
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from bench.train_throughput import BATCH, LINEAR, LR, MAX_LENGTH, MODEL_ID, RANK, ALPHA, build_model, write_records
+from bench.train import BATCH, LINEAR, LR, MODEL_ID, RANK, ALPHA, VAR_MAX_LENGTH as MAX_LENGTH, build_model, write_records
 from tributary_worker.device import pick_device
 from tributary_worker.models.resolver import ModelResolver
 from tributary_worker.train.config import FinetuneConfig
@@ -34,9 +34,9 @@ def main() -> int:
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        build_model(root / "mirror", "0.44b")
+        folder = build_model(root / "mirror", "0.44b")
         data = root / "records.jsonl"
-        write_records(data, count=(args.steps + 5) * BATCH * 4, seed=0)
+        write_records(data, folder, count=(args.steps + 5) * BATCH * 10, seed=0)
         config = FinetuneConfig(
             base_model=MODEL_ID, task_template="chat", epochs=1, learning_rate=LR, batch_size=BATCH,
             max_length=MAX_LENGTH, lora_rank=RANK, lora_alpha=ALPHA, lora_dropout=0.05, target_modules=LINEAR,

@@ -232,7 +232,7 @@ class LoRAFinetuneRecipe:
             rows = [self.train_rows[i] for i in indices]
             batch = {k: v.to(self.device.torch_device) for k, v in collate(rows, pad_id).items()}
             lr = self.scheduler.get_last_lr()[0]
-            loss = self._step(batch)
+            loss = self.train_step(batch)
             if not math.isfinite(loss):
                 raise TrainingDiverged(
                     f"the training loss became {loss} at step {self.state.step + 1}: lower learningRate "
@@ -274,7 +274,7 @@ class LoRAFinetuneRecipe:
         if loss is not None:
             self._on_eval(self.state.step, loss)
 
-    def _step(self, batch: dict[str, Any]) -> float:
+    def train_step(self, batch: dict[str, Any]) -> float:
         import torch
 
         with self.device.autocast():
