@@ -2,7 +2,7 @@
 on the same model and GPU, in one run.
 
 The model is ENVIRONMENT.md's peer shape (0.44B Llama, random weights, bf16; built by
-bench.train_throughput.build_model), adapters are rank 16 on all seven projections, and each
+bench.train.build_model), adapters are rank 16 on all seven projections, and each
 request has a 128-token prompt of random ids and generates 128 tokens greedily (EOS ignored).
 Our engine runs a closed loop of `--batch` concurrent clients over `--requests` requests:
 
@@ -41,7 +41,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-from bench.train_throughput import LINEAR, MODEL_ID, build_model
+from bench.train import LINEAR, MODEL_ID, build_model
 from tributary_worker.device import Device, pick_device
 from tributary_worker.models.resolver import ModelResolver
 from tributary_worker.serve.engine import Engine
@@ -163,7 +163,7 @@ def counters(engine: Engine) -> dict:
     }
 
 
-def run_ours(args, source, device: Device, pool: list[Path], work: Path, variants: list[str], results: dict) -> None:
+def run_ours(args, source, device: Device, pool: list[Path], work: Path, variants: list[str], results: dict, save) -> None:
     rng = random.Random(0)
     vocab = 32000
     prompts = [[rng.randrange(3, vocab) for _ in range(args.prompt_len)] for _ in range(args.requests)]
@@ -200,6 +200,7 @@ def run_ours(args, source, device: Device, pool: list[Path], work: Path, variant
                 result.update(adapters=adapters, popularity=kind, gpu_slots=gpu_slots, cpu_slots=cpu_slots, cache=delta)
                 results["variants"][name] = result
                 print(name, json.dumps(result), flush=True)
+                save()
         finally:
             engine.stop()
             del engine
@@ -278,7 +279,7 @@ def peft_model_with(folder: Path, device: str, adapters: int):
     return model.eval()
 
 
-def run_peers(args, folder: Path, device: str, variants: list[str], results: dict) -> None:
+def run_peers(args, folder: Path, device: str, variants: list[str], results: dict, save) -> None:
     rng = random.Random(0)
     prompts = torch.tensor([[rng.randrange(3, 32000) for _ in range(args.prompt_len)] for _ in range(args.batch)], device=device)
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
@@ -325,6 +326,7 @@ def run_peers(args, folder: Path, device: str, variants: list[str], results: dic
             results["variants"][name] = {"error": traceback.format_exc(limit=3)}
             print(name, "FAILED", traceback.format_exc(), flush=True)
         finally:
+            save()
             model = None
             gc.collect()
             if device == "cuda":
@@ -392,6 +394,13 @@ def main() -> None:
         "cpu_count": __import__("os").cpu_count()},
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}, "variants": {},
     }
+    def save() -> None:
+        """Writes what is measured so far (a run cut short keeps its finished variants)."""
+        results["summary"] = summary(results)
+        results.update(results["summary"])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=2) + "\n")
+
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         folder = build_model(work / "mirror", args.shape)
@@ -399,18 +408,17 @@ def main() -> None:
         pool = write_adapter_pool(work / "pool", folder, 8)
         ours = [v for v in OURS if v in wanted]
         if ours:
-            run_ours(args, source, device, pool, work, ours, results)
-        if "steps" in wanted:
-            run_steps(args, source, device, pool, work, results)
+            run_ours(args, source, device, pool, work, ours, results, save)
         if "cold" in wanted:
             run_cold(source, device, pool, work, results)
+            save()
+        if "steps" in wanted:
+            run_steps(args, source, device, pool, work, results)
+            save()
         peers = [v for v in PEERS if v in wanted]
         if peers:
-            run_peers(args, folder, device.kind, peers, results)
-    results["summary"] = summary(results)
-    results.update(results["summary"])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
+            run_peers(args, folder, device.kind, peers, results, save)
+    save()
     print_table(results)
     print(f"\nwrote {out}")
 
