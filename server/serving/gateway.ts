@@ -7,7 +7,7 @@ import type { BlobStore } from "@/server/storage/types";
 import { endpointPath, OpenAIError, workerBody, type ChatRequest, type CompletionRequest, type Endpoint } from "./openai";
 import { LoadTracker, onlineServingWorkers, routeOrder } from "./routing";
 import { SSE_DONE, sseEvent, sseHeaders, SseParser } from "./sse";
-import { callWorker, describeFetchError, readWorkerError, type OpenAIErrorBody, type ServingWorker } from "./worker-client";
+import { callWorker, describeFetchError, readWorkerError, type OpenAIErrorBody, type ServingWorker, type WorkerResponse } from "./worker-client";
 
 export interface GatewayDeps {
   db: Db;
@@ -118,7 +118,7 @@ export class Gateway {
   async evict(worker: ServingWorker, adapterId: string) {
     try {
       const response = await callWorker(worker, "DELETE", `/adapters/${encodeURIComponent(adapterId)}`, undefined, AbortSignal.timeout(10_000));
-      await response.body?.cancel();
+      response.cancel();
       return response.ok;
     } catch {
       return false;
@@ -210,8 +210,8 @@ export class Gateway {
    * caller fails over), then streams the rest to the client. A failure after that ends the
    * client's stream with an OpenAI error event.
    */
-  private async relay(worker: ServingWorker, response: Response, target: Target, includeUsage: boolean, controller: AbortController, resetIdle: () => void, cleanup: () => void, settle: (o: Outcome) => void): Promise<Response> {
-    const reader = response.body!.getReader();
+  private async relay(worker: ServingWorker, response: WorkerResponse, target: Target, includeUsage: boolean, controller: AbortController, resetIdle: () => void, cleanup: () => void, settle: (o: Outcome) => void): Promise<Response> {
+    const reader = response.stream().getReader();
     const parser = new SseParser();
     const early: Chunk[] = [];
     let usage: Usage | null = null;

@@ -1,6 +1,11 @@
 // Calls to a serving worker's HTTP API (gpu-worker/SERVING.md), signed with the HMAC scheme
 // the worker verifies: the key is the hex sha256 of its worker token, which is all we store.
+// node:http with kept-alive connections rather than fetch: on the gateway's hot path fetch's
+// WHATWG machinery (Request, body streams, abort signals) cost more CPU than the rest of a call.
 import { createHash, createHmac } from "node:crypto";
+import http, { type IncomingMessage } from "node:http";
+import https from "node:https";
+import { Readable } from "node:stream";
 
 export interface ServingWorker {
   id: string;
@@ -33,17 +38,67 @@ export function workerUrl(worker: Pick<ServingWorker, "url">, path: string) {
   return new URL(`${worker.url.replace(/\/+$/, "")}${path}`);
 }
 
-/** One signed call; rejects like fetch does when the worker cannot be reached or the signal aborts. */
-export async function callWorker(worker: ServingWorker, method: "GET" | "POST" | "PUT" | "DELETE", path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+/** A worker's answer; its body is read once, as text, JSON or a web stream, or cancelled. */
+export interface WorkerResponse {
+  status: number;
+  ok: boolean;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+  /** The body as a web stream (an SSE answer to relay). */
+  stream(): ReadableStream<Uint8Array>;
+  /** Drops the rest of the body and the connection. */
+  cancel(): void;
+}
+
+const agents = { "http:": new http.Agent({ keepAlive: true }), "https:": new https.Agent({ keepAlive: true }) };
+
+/** The whole body as text (rejects when the connection breaks or the call is aborted first). */
+function readText(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (chunk: Buffer) => chunks.push(chunk));
+    res.on("end", () => resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    res.on("error", reject);
+    res.on("aborted", () => reject(new Error("the worker's answer was cut off")));
+  });
+}
+
+function workerResponse(res: IncomingMessage): WorkerResponse {
+  const status = res.statusCode ?? 0;
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    text: () => readText(res),
+    json: async () => JSON.parse(await readText(res)) as unknown,
+    stream: () => Readable.toWeb(res) as ReadableStream<Uint8Array>,
+    cancel: () => res.destroy(),
+  };
+}
+
+/** One signed call; rejects when the worker cannot be reached or the signal aborts (the error's code says why). */
+export async function callWorker(worker: ServingWorker, method: "GET" | "POST" | "PUT" | "DELETE", path: string, body: unknown, signal?: AbortSignal): Promise<WorkerResponse> {
   const url = workerUrl(worker, path);
   const text = body === undefined ? "" : JSON.stringify(body);
-  const headers: Record<string, string> = { authorization: signWorkerCall(worker.tokenHash, method, url.pathname, text) };
+  const headers: Record<string, string | number> = { authorization: signWorkerCall(worker.tokenHash, method, url.pathname, text), "content-length": Buffer.byteLength(text) };
   if (body !== undefined) headers["content-type"] = "application/json";
-  return fetch(url, { method, headers, body: body === undefined ? undefined : text, signal });
+  const agent = url.protocol === "https:" ? agents["https:"] : agents["http:"];
+  const send = () =>
+    new Promise<WorkerResponse>((resolve, reject) => {
+      const req = (url.protocol === "https:" ? https : http).request(url, { method, headers, agent, signal }, (res) => resolve(workerResponse(res)));
+      // A kept-alive connection the worker closed just before this call: Node's documented race; a new connection is safe to try.
+      req.on("error", (error: NodeJS.ErrnoException) => reject(Object.assign(error, { retry: req.reusedSocket && error.code === "ECONNRESET" })));
+      req.end(text);
+    });
+  try {
+    return await send();
+  } catch (error) {
+    if ((error as { retry?: boolean }).retry && !signal?.aborted) return send();
+    throw error;
+  }
 }
 
 /** The OpenAI error object in a worker's error answer, or one describing the raw answer. */
-export async function readWorkerError(response: Response): Promise<OpenAIErrorBody> {
+export async function readWorkerError(response: WorkerResponse): Promise<OpenAIErrorBody> {
   const text = await response.text().catch(() => "");
   try {
     const parsed = JSON.parse(text) as { error?: Partial<OpenAIErrorBody> };
@@ -56,12 +111,12 @@ export async function readWorkerError(response: Response): Promise<OpenAIErrorBo
   return { message: `HTTP ${response.status}${text ? `: ${text.slice(0, 300)}` : ""}`, type: "server_error", param: null, code: null };
 }
 
-/** Why a call failed, in words: "connection refused", "timed out after 30 s", the cause's message. */
+/** Why a call failed, in words: "connection refused", "timed out after 30 s", the error's message. */
 export function describeFetchError(error: unknown): string {
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return error.message || "timed out";
-  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
-  if (cause?.code === "ECONNREFUSED") return "connection refused";
-  if (cause?.code === "ECONNRESET") return "connection reset";
-  if (cause?.code === "ENOTFOUND") return "host not found";
-  return cause?.message ?? (error instanceof Error ? error.message : String(error));
+  const code = (error as { code?: string } | null)?.code;
+  if (code === "ECONNREFUSED") return "connection refused";
+  if (code === "ECONNRESET") return "connection reset";
+  if (code === "ENOTFOUND") return "host not found";
+  return error instanceof Error ? error.message : String(error);
 }
