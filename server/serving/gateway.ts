@@ -5,6 +5,7 @@
 import type { Db } from "@/server/db/connect";
 import type { BlobStore } from "@/server/storage/types";
 import { endpointPath, OpenAIError, workerBody, type ChatRequest, type CompletionRequest, type Endpoint } from "./openai";
+import { RefreshingCache } from "./refreshing-cache";
 import { LoadTracker, onlineServingWorkers, routeOrder } from "./routing";
 import { SSE_DONE, sseEvent, sseHeaders, SseParser } from "./sse";
 import { callWorker, describeFetchError, readWorkerError, type OpenAIErrorBody, type ServingWorker, type WorkerResponse } from "./worker-client";
@@ -67,7 +68,7 @@ const hasToken = (chunk: Chunk) => Boolean(chunk.usage) || (chunk.choices ?? [])
 export class Gateway {
   readonly loads = new LoadTracker();
   readonly options: GatewayOptions;
-  private readonly workerCache = new Map<string, { at: number; workers: Promise<ServingWorker[]> }>();
+  private readonly workerCache = new RefreshingCache<ServingWorker[]>(() => this.options.cacheTtlMs);
   private readonly penalized = new Map<string, number>();
 
   constructor(
@@ -77,15 +78,9 @@ export class Gateway {
     this.options = { ...defaultGatewayOptions, ...options };
   }
 
-  /** Online serving workers for an org's base model, cached for cacheTtlMs. */
+  /** Online serving workers for an org's base model, read at most cacheTtlMs ago. */
   workersFor(orgId: string, baseModel: string): Promise<ServingWorker[]> {
-    const key = `${orgId}\0${baseModel}`;
-    const cached = this.workerCache.get(key);
-    if (cached && Date.now() - cached.at < this.options.cacheTtlMs) return cached.workers;
-    const workers = onlineServingWorkers(this.deps.db, orgId, baseModel);
-    this.workerCache.set(key, { at: Date.now(), workers });
-    workers.catch(() => this.workerCache.delete(key));
-    return workers;
+    return this.workerCache.get(`${orgId}\0${baseModel}`, () => onlineServingWorkers(this.deps.db, orgId, baseModel));
   }
 
   /** Affinity order, with workers that failed recently moved to the end. */

@@ -8,6 +8,7 @@ import { findDeploymentForGateway, listCallableDeployments, type GatewayDeployme
 import { gatewayFor, type Gateway, type GatewayOptions } from "./gateway";
 import { chatRequestSchema, completionRequestSchema, estimateTokens, OpenAIError, parseRequest, type Endpoint } from "./openai";
 import { admitRequest } from "./rate-limit";
+import { RefreshingCache } from "./refreshing-cache";
 import { recordUsageMany, type UsageEvent } from "./usage";
 
 export interface V1ApiDeps {
@@ -52,7 +53,8 @@ async function readJson(req: Request): Promise<unknown> {
 }
 
 export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<GatewayOptions> = {}) {
-  const deploymentCache = new Map<string, { at: number; row: Promise<GatewayDeployment | null> }>();
+  // Callers choose the names (unknown ones too): the cache is capped.
+  const deploymentCache = new RefreshingCache<GatewayDeployment | null>(() => gateway().options.cacheTtlMs, MAX_CACHED_DEPLOYMENTS);
   let pending: UsageEvent[] = [];
   let flushing: Promise<void> | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -78,17 +80,7 @@ export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<Gatew
   }
 
   /** The deployment by name in the key's org, cached like the gateway's worker lists. */
-  function deployment(orgId: string, name: string) {
-    const key = `${orgId}\0${name}`;
-    const cached = deploymentCache.get(key);
-    if (cached && Date.now() - cached.at < gateway().options.cacheTtlMs) return cached.row;
-    const row = findDeploymentForGateway(deps().db, orgId, name);
-    // Callers choose the names (unknown ones too): keep the cache from growing without bound.
-    if (deploymentCache.size >= MAX_CACHED_DEPLOYMENTS) deploymentCache.clear();
-    deploymentCache.set(key, { at: Date.now(), row });
-    row.catch(() => deploymentCache.delete(key));
-    return row;
-  }
+  const deployment = (orgId: string, name: string) => deploymentCache.get(`${orgId}\0${name}`, () => findDeploymentForGateway(deps().db, orgId, name));
 
   async function authenticate(req: Request): Promise<ApiKeyPrincipal> {
     const auth = await authenticateApiKey(deps().db, req.headers.get("authorization"));
