@@ -1,6 +1,7 @@
 // API keys for the /v1 gateway: created on the API keys page (the secret shown once, only its
 // sha256 stored), scoped to all or some of the org's deployments, with an optional expiry and
-// per-minute limits. Every request looks its key up again, so a revoke counts on the next one.
+// per-minute limits. Revoking drops the key from this process's cache at once (and from other
+// processes' through the trigger of migration 0006), so a revoke counts on the next request.
 import { createHash, randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
@@ -8,6 +9,7 @@ import type { Db } from "@/server/db/connect";
 import { lastUsedIsStale } from "@/server/db/queries/last-used";
 import { apiKeyDeployments, apiKeys } from "@/server/db/schema/api-keys";
 import { deployments } from "@/server/db/schema/serving";
+import { dropCachedApiKey } from "./api-key-cache";
 
 const KEY_PREFIX = "trb_";
 /** `trb_` and 6 characters: enough to tell keys apart, far too few to guess the rest. */
@@ -102,6 +104,7 @@ export async function revokeApiKey(db: Db, orgId: string, keyId: string) {
     .set({ revokedAt: sql`now()` })
     .where(and(eq(apiKeys.id, keyId), eq(apiKeys.orgId, orgId), isNull(apiKeys.revokedAt)))
     .returning({ id: apiKeys.id, name: apiKeys.name });
+  if (row) dropCachedApiKey(db, row.id);
   return row ?? null;
 }
 
@@ -115,19 +118,29 @@ export interface ApiKeyPrincipal {
   tokensPerMinute: number | null;
 }
 
-export type ApiKeyAuthResult = { ok: true; key: ApiKeyPrincipal } | { ok: false; status: 401; message: string };
+type Refusal = { ok: false; status: 401; message: string };
+export type ApiKeyAuthResult = { ok: true; key: ApiKeyPrincipal } | Refusal;
 
-const refuse = (message: string): ApiKeyAuthResult => ({ ok: false, status: 401, message });
+const refuse = (message: string): Refusal => ({ ok: false, status: 401, message });
 
 /** Shown in errors so the caller can tell which key was meant, without echoing the secret. */
 const masked = (key: string) => (key.length > 12 ? `${key.slice(0, VISIBLE_PREFIX_LENGTH)}${"*".repeat(8)}${key.slice(-4)}` : "*".repeat(key.length));
 
-/**
- * The key behind an `Authorization` header, or why it is refused. Messages follow OpenAI's,
- * since SDK users search for those. One indexed read per request (no cache), so revocation
- * and expiry take effect on the very next request in every server process.
- */
-export async function authenticateApiKey(db: Db, authorizationHeader: string | null): Promise<ApiKeyAuthResult> {
+/** The key's columns that decide its authentication: what the cache keeps per key. */
+export interface ApiKeyRecord {
+  id: string;
+  orgId: string;
+  prefix: string;
+  requestsPerMinute: number | null;
+  tokensPerMinute: number | null;
+  expiresAt: Date | null;
+  revoked: boolean;
+  /** null: every deployment of the org. */
+  scope: string[] | null;
+}
+
+/** The secret in an `Authorization` header, or why it is refused before any lookup. */
+export function parseAuthorization(authorizationHeader: string | null): { ok: true; secret: string; tokenHash: string } | Refusal {
   const header = authorizationHeader?.trim() ?? "";
   if (!header) {
     return refuse("You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).");
@@ -137,39 +150,75 @@ export async function authenticateApiKey(db: Db, authorizationHeader: string | n
     return refuse("The Authorization header is malformed. Send it as `Authorization: Bearer YOUR_KEY`, with the key from the API keys page.");
   }
   const secret = match[1]!;
-  const incorrect = refuse(`Incorrect API key provided: ${masked(secret)}. You can find or create your API keys on the API keys page of your organization.`);
-  if (!secret.startsWith(KEY_PREFIX) || secret.length !== KEY_LENGTH) return incorrect;
+  if (!secret.startsWith(KEY_PREFIX) || secret.length !== KEY_LENGTH) return incorrect(secret);
+  return { ok: true, secret, tokenHash: hashKey(secret) };
+}
 
-  const [row] = await db
-    .select({
-      id: apiKeys.id,
-      orgId: apiKeys.orgId,
-      prefix: apiKeys.prefix,
-      requestsPerMinute: apiKeys.requestsPerMinute,
-      tokensPerMinute: apiKeys.tokensPerMinute,
-      expiresAt: apiKeys.expiresAt,
-      revoked: sql<boolean>`${apiKeys.revokedAt} is not null`,
-      expired: sql<boolean>`coalesce(${apiKeys.expiresAt} <= now(), false)`,
-      lastUsedStale: lastUsedIsStale(apiKeys.lastUsedAt),
-      scope: sql<string[] | null>`case when ${apiKeys.allDeployments} then null else coalesce((select json_agg(${apiKeyDeployments.deploymentId}) from ${apiKeyDeployments} where ${apiKeyDeployments.keyId} = ${apiKeys.id}), '[]'::json) end`,
-    })
-    .from(apiKeys)
-    .where(eq(apiKeys.tokenHash, hashKey(secret)));
-  if (!row) return incorrect;
-  if (row.revoked) return refuse(`The API key ${row.prefix}… was revoked. Create a new key on the API keys page of your organization.`);
-  if (row.expired) return refuse(`The API key ${row.prefix}… expired at ${row.expiresAt?.toISOString()}. Create a new key on the API keys page of your organization.`);
-  if (row.lastUsedStale) await db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, row.id));
+const incorrect = (secret: string) =>
+  refuse(`Incorrect API key provided: ${masked(secret)}. You can find or create your API keys on the API keys page of your organization.`);
+
+const recordColumns = {
+  id: apiKeys.id,
+  orgId: apiKeys.orgId,
+  prefix: apiKeys.prefix,
+  requestsPerMinute: apiKeys.requestsPerMinute,
+  tokensPerMinute: apiKeys.tokensPerMinute,
+  expiresAt: apiKeys.expiresAt,
+  revoked: sql<boolean>`${apiKeys.revokedAt} is not null`,
+  scope: sql<string[] | null>`case when ${apiKeys.allDeployments} then null else coalesce((select json_agg(${apiKeyDeployments.deploymentId}) from ${apiKeyDeployments} where ${apiKeyDeployments.keyId} = ${apiKeys.id}), '[]'::json) end`,
+};
+
+/** The key with this sha256, revoked and expired ones included; one indexed read. */
+export async function findApiKey(db: Db, tokenHash: string): Promise<ApiKeyRecord | null> {
+  const [row] = await db.select(recordColumns).from(apiKeys).where(eq(apiKeys.tokenHash, tokenHash));
+  return row ?? null;
+}
+
+/** Whether a found key may be used now (`secret` only names it in the refusal when it was not found). */
+export function checkApiKey(record: ApiKeyRecord | null, secret: string, now = Date.now()): ApiKeyAuthResult {
+  if (!record) return incorrect(secret);
+  if (record.revoked) return refuse(`The API key ${record.prefix}… was revoked. Create a new key on the API keys page of your organization.`);
+  if (record.expiresAt && record.expiresAt.getTime() <= now) {
+    return refuse(`The API key ${record.prefix}… expired at ${record.expiresAt.toISOString()}. Create a new key on the API keys page of your organization.`);
+  }
   return {
     ok: true,
     key: {
-      keyId: row.id,
-      orgId: row.orgId,
-      prefix: row.prefix,
-      deploymentIds: row.scope,
-      requestsPerMinute: row.requestsPerMinute,
-      tokensPerMinute: row.tokensPerMinute,
+      keyId: record.id,
+      orgId: record.orgId,
+      prefix: record.prefix,
+      deploymentIds: record.scope,
+      requestsPerMinute: record.requestsPerMinute,
+      tokensPerMinute: record.tokensPerMinute,
     },
   };
+}
+
+/**
+ * The key behind an `Authorization` header, or why it is refused, read from the database on
+ * every call and writing "last used" when it is a minute old. Messages follow OpenAI's, since SDK
+ * users search for those. The /v1 API goes through ApiKeyCache, which falls back to this while
+ * it cannot hear about key changes.
+ */
+export async function authenticateApiKey(db: Db, authorizationHeader: string | null): Promise<ApiKeyAuthResult> {
+  const parsed = parseAuthorization(authorizationHeader);
+  if (!parsed.ok) return parsed;
+  const [row] = await db
+    .select({ ...recordColumns, lastUsedStale: lastUsedIsStale(apiKeys.lastUsedAt) })
+    .from(apiKeys)
+    .where(eq(apiKeys.tokenHash, parsed.tokenHash));
+  const result = checkApiKey(row ?? null, parsed.secret);
+  if (result.ok && row?.lastUsedStale) await touchApiKeys(db, [row.id]);
+  return result;
+}
+
+/** Writes "last used" of these keys, where it is more than a minute old (exact to the minute, one write a minute). */
+export async function touchApiKeys(db: Db, keyIds: string[]) {
+  if (keyIds.length === 0) return;
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: sql`now()` })
+    .where(and(inArray(apiKeys.id, keyIds), lastUsedIsStale(apiKeys.lastUsedAt)));
 }
 
 /** Whether the key may call this deployment (which the gateway found by name in the key's org). */

@@ -5,7 +5,6 @@ import { and, eq, gte, sql, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Db } from "@/server/db/connect";
 import { apiKeys, apiUsageDaily } from "@/server/db/schema/api-keys";
-import { settleReservations, type TokenReservation } from "./rate-limit";
 
 export interface UsageEvent {
   keyId: string;
@@ -14,8 +13,6 @@ export interface UsageEvent {
   completionTokens: number;
   /** False for a request answered with an error (it still counts as a request). */
   ok: boolean;
-  /** What admitRequest reserved for this request; its token count is corrected to what was used. */
-  reservation?: TokenReservation | null;
   /** When the request was made; now if not given. Decides its UTC day. */
   at?: Date;
 }
@@ -26,7 +23,7 @@ export async function recordUsage(db: Db, event: UsageEvent) {
   await recordUsageMany(db, [event]);
 }
 
-/** Adds events to the daily rollup (summed per key, deployment and day first) and settles their reservations. */
+/** Adds events to the daily rollup (summed per key, deployment and day first). */
 export async function recordUsageMany(db: Db, events: UsageEvent[]) {
   if (events.length === 0) return;
   const rows = new Map<string, Omit<UsageDay, "day"> & { keyId: string; deploymentId: string; day: string }>();
@@ -62,10 +59,6 @@ export async function recordUsageMany(db: Db, events: UsageEvent[]) {
         completionTokens: add(t.completionTokens),
       },
     });
-  await settleReservations(
-    db,
-    events.flatMap((e) => (e.reservation ? [{ reservation: e.reservation, usedTokens: e.promptTokens + e.completionTokens }] : [])),
-  );
 }
 
 export interface UsageDay {

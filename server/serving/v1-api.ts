@@ -1,13 +1,16 @@
 // The public OpenAI-compatible API (/v1/models, /v1/chat/completions, /v1/completions): API key,
 // deployment by name and the key's scope, rate limits, then the gateway; usage is metered per
-// key and deployment in batched writes. Every error is an OpenAI error object.
+// key and deployment in batched writes. Every error is an OpenAI error object. Keys, deployments
+// and worker lists come from per-process caches and limits from leased slices, so a request's own
+// path has no database round trip; the batch writes usage, "last used" and the limits' give-backs.
 import type { Db } from "@/server/db/connect";
 import type { BlobStore } from "@/server/storage/types";
-import { authenticateApiKey, keyCanUse, type ApiKeyPrincipal } from "./api-keys";
+import { apiKeyCacheFor } from "./api-key-cache";
+import { keyCanUse, touchApiKeys, type ApiKeyPrincipal } from "./api-keys";
 import { findDeploymentForGateway, listCallableDeployments, type GatewayDeployment } from "./deployments";
 import { gatewayFor, type Gateway, type GatewayOptions } from "./gateway";
 import { chatRequestSchema, completionRequestSchema, estimateTokens, OpenAIError, parseRequest, type Endpoint } from "./openai";
-import { admitRequest } from "./rate-limit";
+import { RateLimiter } from "./rate-limit";
 import { RefreshingCache } from "./refreshing-cache";
 import { recordUsageMany, type UsageEvent } from "./usage";
 
@@ -21,7 +24,7 @@ type RouteContext = { params: Promise<Record<string, string | string[]>> };
 /** Deployment lookups kept per process at most. */
 const MAX_CACHED_DEPLOYMENTS = 10_000;
 
-/** Usage events wait this long at most before one batched write. */
+/** Usage events (and "last used" times, and limits' give-backs) wait this long at most before one batched write. */
 const USAGE_FLUSH_MS = 250;
 
 const notFound = (model: string) =>
@@ -56,36 +59,54 @@ export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<Gatew
   // Callers choose the names (unknown ones too): the cache is capped.
   const deploymentCache = new RefreshingCache<GatewayDeployment | null>(() => gateway().options.cacheTtlMs, MAX_CACHED_DEPLOYMENTS);
   let pending: UsageEvent[] = [];
+  const touched = new Set<string>();
   let flushing: Promise<void> | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let rateLimiter: RateLimiter | null = null;
 
   const gateway = (): Gateway => gatewayFor(deps(), gatewayOptions);
+  const limiter = () => (rateLimiter ??= new RateLimiter(deps().db));
+
+  const schedule = () => (timer ??= setTimeout(() => void flushUsage(), USAGE_FLUSH_MS));
 
   async function flushUsage(): Promise<void> {
     if (timer) clearTimeout(timer);
     timer = null;
     await flushing;
-    if (pending.length === 0) return;
     const batch = pending;
+    const touches = [...touched];
     pending = [];
-    flushing = recordUsageMany(deps().db, batch)
-      .catch((error: unknown) => console.error(`usage: ${batch.length} events not recorded`, error))
-      .finally(() => (flushing = null));
+    touched.clear();
+    const { db } = deps();
+    flushing = (async () => {
+      await recordUsageMany(db, batch).catch((error: unknown) => console.error(`usage: ${batch.length} events not recorded`, error));
+      await touchApiKeys(db, touches).catch((error: unknown) => console.error(`api keys: last used of ${touches.length} keys not written`, error));
+      const holding = await rateLimiter?.sync().catch((error: unknown) => {
+        console.error("rate limits: unused allowance not given back (retried at the next batch)", error);
+        return true;
+      });
+      // A busy key's slice goes back at a sync after it went quiet.
+      if (holding) schedule();
+    })().finally(() => (flushing = null));
     await flushing;
   }
 
   function record(event: UsageEvent) {
     pending.push(event);
-    timer ??= setTimeout(() => void flushUsage(), USAGE_FLUSH_MS);
+    schedule();
   }
 
   /** The deployment by name in the key's org, cached like the gateway's worker lists. */
   const deployment = (orgId: string, name: string) => deploymentCache.get(`${orgId}\0${name}`, () => findDeploymentForGateway(deps().db, orgId, name));
 
   async function authenticate(req: Request): Promise<ApiKeyPrincipal> {
-    const auth = await authenticateApiKey(deps().db, req.headers.get("authorization"));
-    if (!auth.ok) throw new OpenAIError(401, auth.message, "invalid_request_error", "invalid_api_key");
-    return auth.key;
+    const { result, touch } = await apiKeyCacheFor(deps().db).authenticate(req.headers.get("authorization"));
+    if (!result.ok) throw new OpenAIError(401, result.message, "invalid_request_error", "invalid_api_key");
+    if (touch) {
+      touched.add(result.key.keyId);
+      schedule();
+    }
+    return result.key;
   }
 
   /** Runs a handler, answering any OpenAIError as its error object and anything else as a 500. */
@@ -118,15 +139,17 @@ export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<Gatew
       const json = await readJson(req);
       const request = endpoint === "chat" ? parseRequest(chatRequestSchema, json) : parseRequest(completionRequestSchema, json);
       const found = await callable(key, request.model);
-      const admitted = await admitRequest(deps().db, key, { tokens: estimateTokens(endpoint, request) });
+      const admitted = await limiter().admit(key, { tokens: estimateTokens(endpoint, request) });
       if (!admitted.ok) {
         throw new OpenAIError(429, admitted.message, admitted.limit, "rate_limit_exceeded", null, { "retry-after": String(admitted.retryAfterSeconds) });
       }
       const target = { orgId: key.orgId, baseModel: found.baseModel, adapterId: found.fineTuneId, adapterFiles: found.adapterFiles, model: found.name };
       return gateway().complete(target, endpoint, request, {
         signal: req.signal,
-        onSettled: (outcome) =>
-          record({ keyId: key.keyId, deploymentId: found.id, promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens, ok: outcome.ok, reservation: admitted.reservation }),
+        onSettled: (outcome) => {
+          limiter().settle(admitted.reservation, outcome.promptTokens + outcome.completionTokens);
+          record({ keyId: key.keyId, deploymentId: found.id, promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens, ok: outcome.ok });
+        },
       });
     });
 
@@ -148,7 +171,7 @@ export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<Gatew
     }),
     chatCompletions: completion("chat"),
     completions: completion("completions"),
-    /** Writes buffered usage now (tests, and shutdown). */
+    /** Writes buffered usage, "last used" times and unused limits now (tests, and shutdown). */
     flushUsage,
   };
 }

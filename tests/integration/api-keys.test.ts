@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "@/server/db/connect";
 import { apiKeyRateWindows, apiKeys, apiUsageDaily, deployments, fineTunes, jobs, models, organizations } from "@/server/db/schema";
 import { authenticateApiKey, createApiKey, keyCanUse, listApiKeys, revokeApiKey, type ApiKeyPrincipal, type CreateApiKeyInput } from "@/server/serving/api-keys";
-import { admitRequest } from "@/server/serving/rate-limit";
+import { admitRequest, RateLimiter } from "@/server/serving/rate-limit";
 import { recordUsage, recordUsageMany, usageSeries } from "@/server/serving/usage";
 import { callerFor } from "../helpers/context";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
@@ -185,30 +185,33 @@ describe("rate limits", () => {
 
   it("reserves tokens by estimate, refuses over tokens/min, and gives back what usage did not use", async () => {
     const key = await principal((await createApiKey(db, keyInput({ tokensPerMinute: 100 }))).secret);
-    const first = await admitRequest(db, key, { tokens: 60 });
+    const limiter = new RateLimiter(db);
+    const first = await limiter.admit(key, { tokens: 60 });
     if (!first.ok || !first.reservation) throw new Error("the first request was refused");
-    const over = await admitRequest(db, key, { tokens: 50 });
+    const over = await limiter.admit(key, { tokens: 50 });
     expect(over).toMatchObject({ ok: false, limit: "tokens" });
-    const tooLarge = await admitRequest(db, key, { tokens: 101 });
+    const tooLarge = await limiter.admit(key, { tokens: 101 });
     expect(tooLarge).toMatchObject({ ok: false, limit: "tokens" });
     if (!tooLarge.ok) expect(tooLarge.message).toMatch(/Request too large/);
     // The first answer used 12 + 8 tokens of its 60: 40 go back to the window.
-    await recordUsage(db, { keyId: key.keyId, deploymentId: deploymentA, promptTokens: 12, completionTokens: 8, ok: true, reservation: first.reservation });
-    expect((await admitRequest(db, key, { tokens: 50 })).ok).toBe(true);
-    expect((await admitRequest(db, key, { tokens: 31 })).ok).toBe(false);
+    limiter.settle(first.reservation, 12 + 8);
+    expect((await limiter.admit(key, { tokens: 50 })).ok).toBe(true);
+    expect((await limiter.admit(key, { tokens: 31 })).ok).toBe(false);
     await windowPasses(key.keyId);
-    expect((await admitRequest(db, key, { tokens: 100 })).ok).toBe(true);
+    expect((await limiter.admit(key, { tokens: 100 })).ok).toBe(true);
   });
 
   it("drops a correction whose minute has passed", async () => {
     const key = await principal((await createApiKey(db, keyInput({ tokensPerMinute: 100 }))).secret);
-    const old = await admitRequest(db, key, { tokens: 90 });
+    const limiter = new RateLimiter(db);
+    const old = await limiter.admit(key, { tokens: 90 });
     if (!old.ok || !old.reservation) throw new Error("refused");
     // The reservation, like the window it was counted in, is a minute old.
     await windowPasses(key.keyId);
     const reservation = { ...old.reservation, windowStart: new Date(old.reservation.windowStart.getTime() - 60_000) };
-    expect((await admitRequest(db, key, { tokens: 70 })).ok).toBe(true);
-    await recordUsage(db, { keyId: key.keyId, deploymentId: deploymentA, promptTokens: 1, completionTokens: 1, ok: true, reservation });
+    expect((await limiter.admit(key, { tokens: 70 })).ok).toBe(true);
+    limiter.settle(reservation, 2);
+    await limiter.sync();
     const [row] = await db.select().from(apiKeyRateWindows).where(eq(apiKeyRateWindows.keyId, key.keyId));
     expect(row?.tokens).toBe(70);
   });
@@ -227,6 +230,58 @@ describe("rate limits", () => {
       expect(tokens.filter((r) => r.ok)).toHaveLength(14);
       const rows = await db.select().from(apiKeyRateWindows).where(sql`${apiKeyRateWindows.keyId} in (${byRequests.keyId}, ${byTokens.keyId})`);
       expect(rows.map((r) => [r.requests, r.tokens]).sort()).toEqual([[10, 10], [14, 980]].sort());
+    } finally {
+      await second?.close();
+    }
+  });
+});
+
+describe("a process's rate limiter", () => {
+  const windowOf = async (keyId: string) => (await db.select().from(apiKeyRateWindows).where(eq(apiKeyRateWindows.keyId, keyId)))[0];
+
+  it("admits from a leased slice (one database count for many requests) and gives back what it did not use once the key is quiet", async () => {
+    const key = await principal((await createApiKey(db, keyInput({ requestsPerMinute: 1600, tokensPerMinute: 160_000 }))).secret);
+    const limiter = new RateLimiter(db);
+    const results = await Promise.all(Array.from({ length: 40 }, () => limiter.admit(key, { tokens: 100 })));
+    expect(results.every((r) => r.ok)).toBe(true);
+    // A sixteenth of each limit, leased once, covers all 40.
+    expect(await windowOf(key.keyId)).toMatchObject({ requests: 100, tokens: 10_000 });
+    for (const r of results) if (r.ok) limiter.settle(r.reservation, 30);
+    // Busy since the last sync: it keeps its slice.
+    expect(await limiter.sync()).toBe(true);
+    expect(await windowOf(key.keyId)).toMatchObject({ requests: 100, tokens: 10_000 });
+    // Quiet since then: the database counts what was used.
+    expect(await limiter.sync()).toBe(false);
+    expect(await windowOf(key.keyId)).toMatchObject({ requests: 40, tokens: 40 * 30 });
+  });
+
+  it("counts every request in the database when the limit is small, and refuses with the database's Retry-After", async () => {
+    const key = await principal((await createApiKey(db, keyInput({ requestsPerMinute: 3 }))).secret);
+    const limiter = new RateLimiter(db);
+    for (let i = 1; i <= 3; i++) {
+      expect((await limiter.admit(key, { tokens: 5 })).ok).toBe(true);
+      expect((await windowOf(key.keyId))?.requests).toBe(i);
+    }
+    const refused = await limiter.admit(key, { tokens: 5 });
+    if (refused.ok) throw new Error("the 4th request in a minute was admitted with a limit of 3");
+    expect(refused).toMatchObject({ limit: "requests", message: expect.stringMatching(/3 requests per minute/) });
+    expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(refused.retryAfterSeconds).toBeLessThanOrEqual(60);
+  });
+
+  it("never admits more than the limit with two server processes leasing at once, and the database ends up counting what was admitted", async () => {
+    const second = database.url ? openDatabase({ url: database.url, maxConnections: 25 }) : null;
+    try {
+      const limiters = [new RateLimiter(db), new RateLimiter(second?.db ?? db)];
+      const key = await principal((await createApiKey(db, keyInput({ requestsPerMinute: 64, tokensPerMinute: 64_000 }))).secret);
+      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => limiters[i % 2]!.admit(key, { tokens: 10 })));
+      const admitted = results.filter((r) => r.ok).length;
+      expect(admitted).toBeLessThanOrEqual(64);
+      // What one process leased and did not use (less than a slice of 4 each) is all the other could miss.
+      expect(admitted).toBeGreaterThanOrEqual(64 - 2 * 4);
+      expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.limit === "requests")).toBe(true);
+      for (const limiter of limiters) for (let i = 0; i < 2; i++) await limiter.sync();
+      expect(await windowOf(key.keyId)).toMatchObject({ requests: admitted, tokens: admitted * 10 });
     } finally {
       await second?.close();
     }

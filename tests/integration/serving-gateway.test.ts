@@ -4,11 +4,13 @@
 // Failures come from stand-in workers (tests/helpers/fake-serving-worker.ts).
 import { createHash } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "@/server/db/connect";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { openDatabase, type Db } from "@/server/db/connect";
 import { deployments, fineTunes, jobs, models, organizations, workerTokens } from "@/server/db/schema";
-import { apiUsageDaily } from "@/server/db/schema/api-keys";
+import { apiKeyDeployments, apiKeys, apiUsageDaily } from "@/server/db/schema/api-keys";
 import { authenticateWorkerToken, createWorkerToken, registerWorker } from "@/server/jobs/workers";
+import { apiKeyCacheFor, closeApiKeyCache } from "@/server/serving/api-key-cache";
+import { LISTENER_APPLICATION_NAME } from "@/server/serving/api-key-changes";
 import { createApiKey, revokeApiKey } from "@/server/serving/api-keys";
 import { scheduleActivation } from "@/server/serving/deployments";
 import { gatewayFor, type Gateway } from "@/server/serving/gateway";
@@ -41,6 +43,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(fakes.map((f) => f.stop()));
+  await closeApiKeyCache(db);
   await database?.close();
 });
 
@@ -419,6 +422,74 @@ describe("/v1 API", () => {
     expect((await post("chat", chat("api-model"), revoked.secret)).status).toBe(200);
     await revokeApiKey(db, orgId, revoked.id);
     expect(await errorOf(await post("chat", chat("api-model"), revoked.secret))).toMatchObject({ status: 401, error: { message: expect.stringMatching(/was revoked/) } });
+  });
+
+  // Another web replica: its own connection pool, key cache and /v1 handlers on the same database.
+  async function withReplica(run: (call: (key: string) => Promise<Response>, cache: ReturnType<typeof apiKeyCacheFor>) => Promise<void>) {
+    const replica = openDatabase({ url: database.url! });
+    const replicaApi = createV1Api(() => ({ db: replica.db, store: testBlobs }));
+    try {
+      const cache = apiKeyCacheFor(replica.db);
+      await vi.waitFor(() => expect(cache.serving).toBe(true));
+      const call = (key: string) =>
+        replicaApi.chatCompletions(new Request("http://test/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: JSON.stringify(chat("api-model")) }), {});
+      await run(call, cache);
+    } finally {
+      await replicaApi.flushUsage();
+      await closeApiKeyCache(replica.db);
+      await replica.close();
+    }
+  }
+
+  // One PGlite process has no other replica: a revoke drops the key from its cache directly (above).
+  const onPostgres = process.env.TEST_DB === "postgres";
+
+  it.runIf(onPostgres)("a key revoked, re-scoped or deleted through another server process is refused here within milliseconds (LISTEN/NOTIFY)", async () => {
+    await withReplica(async (call) => {
+      const key = await createApiKey(db, { orgId, name: "replicated", createdBy: null, deploymentIds: null, expiresAt: null, requestsPerMinute: null, tokensPerMinute: null });
+      expect((await call(key.secret)).status).toBe(200);
+      const refusedWithin = async (status: number) => {
+        const start = performance.now();
+        await vi.waitFor(async () => expect((await call(key.secret)).status).toBe(status), { timeout: 2000, interval: 1 });
+        return performance.now() - start;
+      };
+      // Scoped to another deployment by a direct write (the trigger announces it), then revoked on the API keys page of this process.
+      const other = await deployed("base-api", "api-replica-scope");
+      await db.transaction(async (tx) => {
+        await tx.update(apiKeys).set({ allDeployments: false }).where(eq(apiKeys.id, key.id));
+        await tx.insert(apiKeyDeployments).values({ keyId: key.id, deploymentId: other.id });
+      });
+      expect(await refusedWithin(403)).toBeLessThan(500);
+      await owner().apiKeys.revoke({ orgSlug: org.slug, keyId: key.id });
+      expect(await refusedWithin(401)).toBeLessThan(500);
+      const deleted = await createApiKey(db, { orgId, name: "deleted", createdBy: null, deploymentIds: null, expiresAt: null, requestsPerMinute: null, tokensPerMinute: null });
+      expect((await call(deleted.secret)).status).toBe(200);
+      await db.delete(apiKeys).where(eq(apiKeys.id, deleted.id));
+      await vi.waitFor(async () => expect((await call(deleted.secret)).status).toBe(401), { timeout: 2000, interval: 1 });
+    });
+  });
+
+  it.runIf(onPostgres)("while its listener is down a replica reads every key from the database, and trusts its cache again once it listens", async () => {
+    await withReplica(async (call, cache) => {
+      const key = await createApiKey(db, { orgId, name: "unheard", createdBy: null, deploymentIds: null, expiresAt: null, requestsPerMinute: null, tokensPerMinute: null });
+      expect((await call(key.secret)).status).toBe(200);
+      await db.execute(sql`alter table api_keys disable trigger api_keys_changed`);
+      try {
+        // A change nobody announces is not seen while the cache is trusted: the key really is served from memory.
+        await db.update(apiKeys).set({ expiresAt: sql`now() - interval '1 second'` }).where(eq(apiKeys.id, key.id));
+        expect((await call(key.secret)).status).toBe(200);
+        // Both replicas' listeners lose their connections: changes could be missed, so keys are read again.
+        await db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = ${LISTENER_APPLICATION_NAME} and datname = current_database()`);
+        await vi.waitFor(() => expect(cache.serving).toBe(false), { interval: 1 });
+        expect((await call(key.secret)).status).toBe(401);
+      } finally {
+        await db.execute(sql`alter table api_keys enable trigger api_keys_changed`);
+      }
+      await vi.waitFor(() => expect(cache.serving).toBe(true), { timeout: 5000 });
+      expect((await call(key.secret)).status).toBe(401);
+      await db.update(apiKeys).set({ expiresAt: null }).where(eq(apiKeys.id, key.id));
+      await vi.waitFor(async () => expect((await call(key.secret)).status).toBe(200), { timeout: 2000, interval: 1 });
+    });
   });
 
   it("400 for malformed JSON and for a wrong field, naming it", async () => {
