@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/server/db/connect";
 import { organizations, workers } from "@/server/db/schema";
 import { apiUsageDaily } from "@/server/db/schema/api-keys";
+import { closeApiKeyCache } from "@/server/serving/api-key-cache";
 import { createApiKey } from "@/server/serving/api-keys";
 import { scheduleActivation } from "@/server/serving/deployments";
 import { gatewayFor } from "@/server/serving/gateway";
@@ -105,6 +106,7 @@ afterAll(async () => {
     if (worker.exitCode === null) worker.kill("SIGKILL");
   }
   await plane?.close();
+  if (db) await closeApiKeyCache(db);
   await database?.close();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
