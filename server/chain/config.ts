@@ -76,6 +76,14 @@ export function chainConfig(): ChainConfig | null {
   };
 }
 
+let appChain: ChainConfig | null | undefined;
+
+/** chainConfig(), read once per process: the dev script records the local chain before the app starts. */
+export function appChainConfig(): ChainConfig | null {
+  if (appChain === undefined) appChain = chainConfig();
+  return appChain;
+}
+
 /** A viem chain for an id and endpoint (any EVM chain; native currency named generically). */
 export function chainDefinition(chainId: number, rpcUrl: string): Chain {
   return defineChain({

@@ -1,10 +1,12 @@
 // The chain outbox: every transaction the platform sends is first a row here (its idempotency key
-// unique), then sent, confirmed or failed by the sender loop (server/chain/outbox.ts). The row
-// keeps the nonce, hash and signed bytes of its transaction, so a restarted process or node
-// re-broadcasts the same transaction rather than sending a second one.
+// unique per chain), then sent, confirmed or failed by the sender (server/chain/sender.ts). The
+// row keeps the nonce, hash and signed bytes of its transaction, stored before the broadcast, so
+// a restarted process or node re-broadcasts the same transaction rather than sending a second one.
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, foreignKey, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
+/** pending: not signed yet (or to be signed again); sent: signed and stored, broadcast at least once
+ * attempted; confirmed: mined, successful, and deep enough; failed: reverted or can never be sent. */
 export const chainOutboxStatuses = ["pending", "sent", "confirmed", "failed"] as const;
 export const chainOutboxStatus = pgEnum("chain_outbox_status", chainOutboxStatuses);
 
@@ -12,9 +14,11 @@ export const chainOutbox = pgTable(
   "chain_outbox",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    /** Who asked for it and for what, e.g. `datanet-version:<versionId>`: the same key is the same row. */
+    /** Who asked for it and for what, e.g. `datanet-version:<versionId>`: on one chain, the same key is the same row. */
     idempotencyKey: text("idempotency_key").notNull(),
     chainId: integer("chain_id").notNull(),
+    /** A row that must be confirmed before this one is sent (a Datanet's registration before its versions). */
+    dependsOn: uuid("depends_on"),
     /** The call as people read it: { contract, functionName, args } (bigints as decimal strings). */
     call: jsonb("call").notNull(),
     /** What is sent: the contract's address, the encoded calldata and the value in wei (decimal). */
@@ -39,9 +43,11 @@ export const chainOutbox = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex("chain_outbox_idempotency_key_key").on(t.idempotencyKey),
-    index("chain_outbox_pending_idx").on(t.chainId, t.createdAt).where(sql`${t.status} = 'pending'`),
+    uniqueIndex("chain_outbox_chain_id_idempotency_key_key").on(t.chainId, t.idempotencyKey),
+    /** The sender's "what is due" scan and the dashboard's pending count. */
+    index("chain_outbox_open_idx").on(t.chainId, t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sent')`),
     index("chain_outbox_sent_idx").on(t.chainId, t.fromAddress, t.nonce).where(sql`${t.status} = 'sent'`),
+    foreignKey({ name: "chain_outbox_depends_on_fkey", columns: [t.dependsOn], foreignColumns: [t.id] }).onDelete("restrict"),
   ],
 );
 
