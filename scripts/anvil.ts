@@ -5,9 +5,19 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import path from "node:path";
+import type { Hex } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
 
 /** Anvil's documented default mnemonic: the dev accounts (and their keys) are the same on every machine. */
 export const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** Anvil's dev account `index` (same mnemonic as the node), with its private key: public test keys, never real secrets. */
+export function devAccount(index: number) {
+  const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index });
+  const key = account.getHdKey().privateKey;
+  if (!key) throw new Error(`no private key for dev account ${index}`);
+  return { account, key: `0x${Buffer.from(key).toString("hex")}` as Hex };
+}
 
 const platformPackages: Record<string, string> = {
   "linux-x64": "anvil-linux-amd64",

@@ -54,7 +54,7 @@ const schema = z.object({
   /** Deployed contracts on CHAIN_RPC_URL's chain (required with it). */
   CHAIN_REGISTRY_ADDRESS: optionalAddress("TributaryRegistry"),
   CHAIN_REWARDS_ADDRESS: optionalAddress("TributaryRewards"),
-  /** Private key of an account granted the committer role; unset: nothing is sent (commits wait in the outbox). */
+  /** Private key of an account granted the committer role; unset: nothing is committed (versions show no commit). */
   CHAIN_COMMITTER_KEY: z.preprocess(
     (v) => (v === "" ? undefined : v),
     z
@@ -64,6 +64,8 @@ const schema = z.object({
   ),
   /** Blocks on top of a transaction's block (its own included) before a commit counts as confirmed. */
   CHAIN_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(1),
+  /** `npm run dev` starts a local chain (anvil, state in DATA_DIR/chain) when CHAIN_RPC_URL is unset. */
+  LOCAL_CHAIN: z.stringbool().default(true),
   /** Port of the local chain (anvil) that `npm run dev` starts when CHAIN_RPC_URL is unset. */
   CHAIN_PORT: z.coerce.number().int().min(1).max(65535).default(8545),
   /** `npm run dev` starts a local worker (CPU, or the local GPU) with a platform token kept in DATA_DIR. */

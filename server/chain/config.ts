@@ -3,7 +3,7 @@
 // (no "server-only"): the dev script writes the file this reads.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { defineChain, type Address, type Chain, type Hex } from "viem";
+import type { Address, Hex } from "viem";
 import { z } from "zod";
 import { env } from "@/server/env";
 
@@ -82,14 +82,4 @@ let appChain: ChainConfig | null | undefined;
 export function appChainConfig(): ChainConfig | null {
   if (appChain === undefined) appChain = chainConfig();
   return appChain;
-}
-
-/** A viem chain for an id and endpoint (any EVM chain; native currency named generically). */
-export function chainDefinition(chainId: number, rpcUrl: string): Chain {
-  return defineChain({
-    id: chainId,
-    name: `chain ${chainId}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  });
 }

@@ -3,7 +3,7 @@
 import { createPublicClient, createWalletClient, getAddress, http, type Account, type Address, type Hex } from "viem";
 import { testTokenAbi, tributaryRegistryAbi, tributaryRewardsAbi } from "./abi";
 import { testTokenBytecode, tributaryRegistryBytecode, tributaryRewardsBytecode } from "./bytecode";
-import { chainDefinition } from "./config";
+import { chainDefinition } from "./definition";
 
 export interface DeployOptions {
   rpcUrl: string;

@@ -32,7 +32,8 @@ import {
   sentRows,
   type OutboxRow,
 } from "@/server/db/queries/chain";
-import { chainDefinition, type ChainConfig } from "./config";
+import type { ChainConfig } from "./config";
+import { chainDefinition } from "./definition";
 import { classifyChainError } from "./errors";
 
 export interface SenderOptions {

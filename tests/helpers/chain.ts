@@ -1,19 +1,12 @@
 // A real anvil node per test file (free port), its dev accounts, clients, and helpers that send a
 // call and wait for its receipt, or say which custom error a call reverts with.
-import { BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, http, type Hex } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
-import { chainDefinition } from "@/server/chain/config";
-import { ANVIL_MNEMONIC, freePort, startAnvil, type Anvil, type AnvilOptions } from "@/scripts/anvil";
+import { BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, http } from "viem";
+import { chainDefinition } from "@/server/chain/definition";
+import { freePort, startAnvil, type Anvil, type AnvilOptions } from "@/scripts/anvil";
+
+export { devAccount } from "@/scripts/anvil";
 
 export const CHAIN_ID = 31337;
-
-/** Anvil's dev account `index` (same mnemonic as the node), with its private key. */
-export function devAccount(index: number) {
-  const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index });
-  const key = account.getHdKey().privateKey;
-  if (!key) throw new Error(`no private key for dev account ${index}`);
-  return { account, key: `0x${Buffer.from(key).toString("hex")}` as Hex };
-}
 
 export async function startTestChain(options: Partial<AnvilOptions> = {}) {
   const port = options.port ?? (await freePort());
