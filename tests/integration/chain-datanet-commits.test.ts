@@ -14,10 +14,11 @@ import { findOutboxRow } from "@/server/db/queries/chain";
 import { chainOutbox, datanetVersions, users } from "@/server/db/schema";
 import { merkleProof } from "@/server/datanets/merkle";
 import { devAccount } from "../helpers/chain";
-import { committer, deployedTestChain, driveUntil, stopSenders, testSender, type CommitterChain } from "../helpers/chain-outbox";
+import { committer, deployedTestChain, owner, driveUntil, stopSenders, testSender, type CommitterChain } from "../helpers/chain-outbox";
 import { callerFor, testBlobs } from "../helpers/context";
 import { chatRecord, publishedDatanet } from "../helpers/datanet-fixture";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
+import { expectTRPCError } from "../helpers/errors";
 import { addMemberVia, createOrgWithOwner, type TestOrg } from "../helpers/orgs";
 
 let database: TestDatabase;
@@ -113,16 +114,26 @@ describe("publishing a version", () => {
     expect(await callerFor(database.db, org.owner.userId, { chain: null }).chain.status()).toEqual({ configured: false });
   });
 
-  it("a commit the contract refuses shows the reason in words on the version", async () => {
+  it("a commit the contract refuses shows the reason in words on the version, and is retried once the role is granted", async () => {
     const { datanet } = await publishedDatanet(database.db, org, "Refused Birds", records, "chat", { chain: config });
     const stranger = devAccount(8);
-    await driveUntil(testSender(database.db, { ...config, committerKey: stranger.key }), async () => (await openRows()) === 0);
+    const strangerSender = testSender(database.db, { ...config, committerKey: stranger.key });
+    await driveUntil(strangerSender, async () => (await openRows()) === 0);
     const [commit] = await callerFor(database.db, org.owner.userId, { chain: config }).chain.datanetCommits({ orgSlug: org.slug, datanetSlug: datanet.slug });
     expect(commit).toMatchObject({ version: 1, status: "failed", txHash: null });
     expect(commit!.lastError).toBe(
       `it waits on ${datanetRegistrationKey(datanet.id)}, which failed: the contract reverted: the signing account ${stranger.account.address} is not a committer of this contract: its owner must call grantCommitter(${stranger.account.address}), or set CHAIN_COMMITTER_KEY to a committer's key (found while estimating gas; nothing was sent)`,
     );
-    expect(await callerFor(database.db, org.owner.userId, { chain: config }).chain.status()).toMatchObject({ pending: 0, failed: 2 });
+    const admin = callerFor(database.db, org.owner.userId, { chain: config });
+    expect(await admin.chain.status()).toMatchObject({ pending: 0, failed: 2 });
+
+    await chain.walletClient.writeContract({ account: owner.account, address: config.addresses.registry, abi: tributaryRegistryAbi, functionName: "grantCommitter", args: [stranger.account.address] });
+    expect(await admin.chain.retryVersionCommit({ orgSlug: org.slug, datanetSlug: datanet.slug, version: 1 })).toEqual({ status: "pending" });
+    expect(await admin.chain.status()).toMatchObject({ pending: 2, failed: 0 });
+    await driveUntil(strangerSender, async () => (await openRows()) === 0);
+    expect(await admin.chain.datanetCommits({ orgSlug: org.slug, datanetSlug: datanet.slug })).toMatchObject([{ version: 1, status: "confirmed", lastError: null }]);
+    await expectTRPCError(admin.chain.retryVersionCommit({ orgSlug: org.slug, datanetSlug: datanet.slug, version: 1 }), "BAD_REQUEST", /is confirmed, not failed/);
+    await expectTRPCError(admin.chain.retryVersionCommit({ orgSlug: org.slug, datanetSlug: datanet.slug, version: 9 }), "NOT_FOUND", /has no commit to retry/);
   });
 });
 

@@ -172,7 +172,19 @@ export async function backOff(db: Db, ids: string[], message: string, policy: { 
     .where(and(inArray(chainOutbox.id, ids), inArray(chainOutbox.status, ["pending", "sent"]), lte(chainOutbox.nextAttemptAt, sql`now()`)));
 }
 
-/** Rows not yet confirmed or failed on a chain, and the most recent problem among them. */
+/** Failed rows go back to the queue, to be estimated and signed afresh; others are left alone. */
+export async function requeueFailedRows(db: Db, ids: string[]) {
+  if (ids.length === 0) return 0;
+  const rows = await db
+    .update(chainOutbox)
+    .set({ status: "pending", fromAddress: null, nonce: null, txHash: null, rawTx: null, blockNumber: null, attempts: 0, lastError: null, nextAttemptAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(inArray(chainOutbox.id, ids), eq(chainOutbox.status, "failed")))
+    .returning({ id: chainOutbox.id });
+  return rows.length;
+}
+
+/** Rows not yet confirmed or failed on a chain, and the most recent problem among them (platform-level
+ * problems only: a row's own revert fails it, so open rows carry node, fee and nonce trouble). */
 export async function openRowsSummary(db: Db, chainId: number) {
   const open = and(eq(chainOutbox.chainId, chainId), inArray(chainOutbox.status, ["pending", "sent"]));
   const [counts] = await db.select({ pending: count() }).from(chainOutbox).where(open);
