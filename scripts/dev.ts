@@ -1,6 +1,8 @@
-// `npm run dev`: migrates the embedded (or configured) database, serves the app, and starts a
-// local worker (LOCAL_WORKER). Later parts (local chain) start from here too.
+// `npm run dev`: migrates the embedded (or configured) database, starts the local chain (anvil,
+// contracts deployed once; LOCAL_CHAIN, unless CHAIN_RPC_URL is set), serves the app, and starts
+// a local worker (LOCAL_WORKER).
 import { spawn, type ChildProcess } from "node:child_process";
+import type { Anvil } from "./anvil";
 import { describeError, migrateConfiguredDatabase } from "./migrate";
 
 /** The port `next dev` will listen on, from -p/--port as Next reads them, else PORT, else 3000. */
@@ -13,6 +15,19 @@ function devPort(args: string[]): number {
   return Number(process.env.PORT ?? 3000);
 }
 
+/** The local chain, or null (with the reason printed) when it cannot start: the app runs without commits. */
+async function startChain(dataDir: string, port: number): Promise<Anvil | null> {
+  const { startLocalChain } = await import("./local-chain");
+  try {
+    const { anvil, chain, deployed } = await startLocalChain({ dataDir, port });
+    console.log(`local chain: ${anvil.url} (chain ${chain.chainId}), registry ${chain.registry}${deployed ? ", contracts deployed" : ""}`);
+    return anvil;
+  } catch (error) {
+    console.error(`local chain: not started: ${describeError(error)}\n  The app runs without a chain answering (nothing is committed meanwhile); set CHAIN_RPC_URL, or LOCAL_CHAIN=false to skip it.`);
+    return null;
+  }
+}
+
 async function main() {
   process.env.NEXT_TELEMETRY_DISABLED = "1";
   const args = process.argv.slice(2);
@@ -20,6 +35,7 @@ async function main() {
   const { env } = await import("../server/env");
   const { ensureLocalWorkerToken, startLocalWorker } = await import("./local-worker");
   const token = env.LOCAL_WORKER ? await ensureLocalWorkerToken() : null;
+  const chain = !env.CHAIN_RPC_URL && env.LOCAL_CHAIN ? await startChain(env.DATA_DIR, env.CHAIN_PORT) : null;
 
   const next = spawn("npx", ["next", "dev", ...args], { stdio: "inherit" });
   let worker: ChildProcess | null = null;
@@ -37,8 +53,10 @@ async function main() {
       next.kill(signal);
     });
   }
-  next.on("exit", (code) => {
+  next.on("exit", async (code) => {
     worker?.kill("SIGTERM");
+    // A graceful stop: anvil writes its state file, so the next start has every commit.
+    await chain?.stop();
     process.exit(code ?? 0);
   });
 }

@@ -1,5 +1,6 @@
 // The app server Playwright starts (see playwright.config.ts): a fresh database in
-// .data/e2e, migrated, then a production build served on 127.0.0.1:3100.
+// .data/e2e, migrated, a local chain (anvil on a free port, contracts deployed), then a
+// production build served on 127.0.0.1:3100.
 import { spawn, type SpawnOptions } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -38,10 +39,17 @@ async function main() {
   } else {
     await run(["next", "build"], options);
   }
+  // After the build, so a failed build leaves no node running; the app reads DATA_DIR/chain.json when it starts.
+  const { freePort } = await import("./anvil");
+  const { startLocalChain } = await import("./local-chain");
+  const { anvil } = await startLocalChain({ dataDir, port: await freePort() });
 
   const server = spawn("npx", ["next", "start", "-H", "127.0.0.1", "-p", "3100"], options);
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => server.kill(signal));
-  server.on("exit", (code) => process.exit(code ?? 0));
+  server.on("exit", async (code) => {
+    await anvil.stop();
+    process.exit(code ?? 0);
+  });
 }
 
 main().catch((error: unknown) => {

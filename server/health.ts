@@ -3,6 +3,7 @@ import "server-only";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { createPublicClient, http } from "viem";
+import { appChainConfig } from "@/server/chain/config";
 import { getDb } from "@/server/db/client";
 import { env } from "@/server/env";
 import { workerPoolStatus } from "@/server/jobs/workers";
@@ -38,10 +39,12 @@ async function checkBlobs(): Promise<CheckResult> {
 }
 
 async function checkChain(): Promise<CheckResult> {
-  if (!env.CHAIN_RPC_URL) return { status: "not configured", detail: "set CHAIN_RPC_URL to commit attribution on-chain" };
-  const chainId = await createPublicClient({ transport: http(env.CHAIN_RPC_URL, { timeout: TIMEOUT_MS }) }).getChainId();
-  if (chainId !== env.CHAIN_ID) return { status: "degraded", reason: `node reports chain ${chainId}, settings say CHAIN_ID=${env.CHAIN_ID}` };
-  return { status: "ok", detail: `chain ${chainId}` };
+  const chain = appChainConfig();
+  if (!chain) return { status: "not configured", detail: "set CHAIN_RPC_URL (or run `npm run dev`, which starts a local chain) to commit attribution on-chain" };
+  const chainId = await createPublicClient({ transport: http(chain.rpcUrl, { timeout: TIMEOUT_MS }) }).getChainId();
+  if (chainId !== chain.chainId) return { status: "degraded", reason: `node reports chain ${chainId}, settings say CHAIN_ID=${chain.chainId}` };
+  if (!chain.committerKey) return { status: "degraded", reason: `chain ${chainId} answers, but CHAIN_COMMITTER_KEY is unset: nothing is committed` };
+  return { status: "ok", detail: `chain ${chainId} (${chain.source})` };
 }
 
 async function checkWorkers(): Promise<CheckResult> {

@@ -1,18 +1,35 @@
 // Background loops of the web process: the lease reaper requeues jobs whose worker went
-// silent. Started once per process by instrumentation.ts; safe to run in every replica.
+// silent, and the chain sender sends the outbox's commits. Started once per process by
+// instrumentation.ts; safe to run in every replica (the sender holds a lease per signer).
 import "server-only";
+import { appChainConfig } from "@/server/chain/config";
+import { ChainSender } from "@/server/chain/sender";
 import { getDb } from "@/server/db/client";
 import { appQueuePolicy } from "@/server/jobs/app-worker-api";
 import { reapExpiredLeases } from "@/server/jobs/queue";
 
 const REAP_EVERY_MS = 10_000;
-const globalForServices = globalThis as unknown as { tributaryServices?: NodeJS.Timeout };
+const globalForServices = globalThis as unknown as { tributaryServices?: { reaper: NodeJS.Timeout; sender: ChainSender | null } };
+
+function startChainSender(): ChainSender | null {
+  const chain = appChainConfig();
+  if (!chain) return null;
+  const { committerKey } = chain;
+  if (!committerKey) {
+    console.warn(`chain sender: not started, no committer key (CHAIN_COMMITTER_KEY); commits for chain ${chain.chainId} are not sent`);
+    return null;
+  }
+  const sender = new ChainSender({ db: getDb(), chain: { ...chain, committerKey }, log: (message) => console.error(message) });
+  sender.start();
+  return sender;
+}
 
 export function startServices() {
   if (globalForServices.tributaryServices) return;
   const policy = appQueuePolicy();
-  globalForServices.tributaryServices = setInterval(() => {
+  const reaper = setInterval(() => {
     reapExpiredLeases(getDb(), policy).catch((error: unknown) => console.error("lease reaper:", error));
   }, REAP_EVERY_MS);
-  globalForServices.tributaryServices.unref();
+  reaper.unref();
+  globalForServices.tributaryServices = { reaper, sender: startChainSender() };
 }

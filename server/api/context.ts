@@ -1,6 +1,7 @@
 // Builds the tRPC context for a request (route handler or server component).
 import "server-only";
 import { currentUserId, clientAddressFrom } from "@/server/auth/options";
+import { appChainConfig } from "@/server/chain/config";
 import { getDb } from "@/server/db/client";
 import { env } from "@/server/env";
 import { createMailer } from "@/server/mail";
@@ -18,5 +19,6 @@ export async function createRequestContext(headers: Headers): Promise<Context> {
     siweChainIds: env.SIWE_CHAIN_IDS,
     mailer,
     blobs: getBlobStore(),
+    chain: appChainConfig(),
   };
 }

@@ -1,6 +1,7 @@
 // The app's tRPC router: one sub-router per product area.
 import { accountRouter } from "./routers/account";
 import { apiKeysRouter } from "./routers/api-keys";
+import { chainRouter } from "./routers/chain";
 import { datanetsRouter } from "./routers/datanets";
 import { deploymentsRouter } from "./routers/deployments";
 import { finetuneRouter } from "./routers/finetune";
@@ -18,6 +19,7 @@ export const appRouter = router({
   workers: workersRouter,
   deployments: deploymentsRouter,
   apiKeys: apiKeysRouter,
+  chain: chainRouter,
 });
 
 export type AppRouter = typeof appRouter;

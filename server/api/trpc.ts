@@ -4,6 +4,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
+import type { ChainConfig } from "@/server/chain/config";
 import type { Db } from "@/server/db/connect";
 import { findMembershipBySlug } from "@/server/db/queries/orgs";
 import { findUserById } from "@/server/db/queries/users";
@@ -22,6 +23,8 @@ export interface Context {
   siweChainIds: readonly number[];
   mailer: Mailer | null;
   blobs: BlobStore;
+  /** Where commits go (settings or the local dev chain); null: no chain, nothing is committed. */
+  chain: ChainConfig | null;
 }
 
 export interface Meta {

@@ -7,6 +7,8 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import type { ChainConfig } from "@/server/chain/config";
+import { enqueueVersionCommit } from "@/server/chain/datanet-commits";
 import type { Db } from "@/server/db/connect";
 import {
   acceptedRecordBatches,
@@ -17,6 +19,7 @@ import {
   nextVersionNumber,
   versionMembership,
 } from "@/server/db/queries/versions";
+import { findUserById } from "@/server/db/queries/users";
 import type { OrgContext } from "@/server/orgs/orgs";
 import type { BlobStore } from "@/server/storage/types";
 import { requireDatanet } from "./datanets";
@@ -56,7 +59,8 @@ function diff<T>(previous: Set<T>, current: Set<T>) {
 
 export const publishVersionInput = z.object({ datanetSlug: z.string().min(1).max(64) });
 
-export async function publishVersion(db: Db, store: BlobStore, ctx: OrgContext, input: z.infer<typeof publishVersionInput>) {
+/** Publishes the next version and, when a chain is set, queues its commit in the same transaction. */
+export async function publishVersion(db: Db, store: BlobStore, chain: ChainConfig | null, ctx: OrgContext, input: z.infer<typeof publishVersionInput>) {
   const datanet = await requireDatanet(db, ctx, input.datanetSlug);
   if (datanet.status !== "active") throw new TRPCError({ code: "BAD_REQUEST", message: "Finish the creation wizard before publishing a version." });
   const number = await nextVersionNumber(db, datanet.id);
@@ -73,8 +77,9 @@ export async function publishVersion(db: Db, store: BlobStore, ctx: OrgContext, 
     const contributors = diff(new Set(before.map((m) => m.contributorId)), contributorsNow);
     const root = merkleRoot(members.map((m) => m.contentHash));
     const tokenCount = members.reduce((sum, m) => sum + m.tokens, 0);
+    const datanetMetadata = { id: datanet.id, orgId: datanet.orgId, slug: datanet.slug, name: datanet.name, license: datanet.license, recordFormat: datanet.recordFormat };
     const manifest = {
-      datanet: { id: datanet.id, orgId: datanet.orgId, slug: datanet.slug, name: datanet.name, license: datanet.license, recordFormat: datanet.recordFormat },
+      datanet: datanetMetadata,
       version: number,
       createdAt: new Date().toISOString(),
       snapshot: { key: blob.key, sha256: blob.sha256, sizeBytes: blob.sizeBytes },
@@ -83,7 +88,8 @@ export async function publishVersion(db: Db, store: BlobStore, ctx: OrgContext, 
       records: members.map((m) => ({ id: m.recordId, contributorId: m.contributorId, contentHash: m.contentHash })),
     };
     const manifestKey = `${prefix}/manifest.json`;
-    await store.put(manifestKey, JSON.stringify(manifest), { contentType: "application/json" });
+    const manifestBlob = await store.put(manifestKey, JSON.stringify(manifest), { contentType: "application/json" });
+    const publisher = await findUserById(db, ctx.userId);
     return await insertVersion(
       db,
       {
@@ -102,6 +108,19 @@ export async function publishVersion(db: Db, store: BlobStore, ctx: OrgContext, 
         createdBy: ctx.userId,
       },
       members.map((m) => ({ recordId: m.recordId, contributorId: m.contributorId })),
+      async (tx, version) => {
+        await enqueueVersionCommit(tx, chain, {
+          datanetId: datanet.id,
+          metadataJson: JSON.stringify(datanetMetadata),
+          ownerWallet: publisher?.walletAddress ?? null,
+          versionId: version.id,
+          number: version.number,
+          merkleRoot: root,
+          manifestSha256: manifestBlob.sha256,
+          recordCount: members.length,
+          contributorCount: contributorsNow.size,
+        });
+      },
     );
   } catch (error) {
     await store.deletePrefix(`${prefix}/`);

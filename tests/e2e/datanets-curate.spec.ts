@@ -197,8 +197,12 @@ test("the owner publishes a version and downloads its manifest", async () => {
   await expect(version.getByRole("heading", { name: /Version 1/ })).toBeVisible();
   await expect(version).toContainText("+4 / −0 records");
   await expect(version).toContainText("+2 / −0 contributors");
-  await expect(version.locator("code")).toHaveText(/^0x[0-9a-f]{8}…[0-9a-f]{4}$/);
+  await expect(version.locator("code").first()).toHaveText(/^0x[0-9a-f]{8}…[0-9a-f]{4}$/);
   await expect(stat(page, "Versions")).toHaveText("1");
+  // The e2e server's local chain commits the version within seconds; its hash shows as text.
+  await expect(version.getByText(/^in block \d+$/)).toBeVisible();
+  await expect(version.getByText("Committed")).toBeVisible();
+  await expect(version.getByText(/^tx 0x[0-9a-f]{8}…[0-9a-f]{4}$/)).toBeVisible();
   await dismissToasts(page);
   await screenshot(page, "datanet-versions", { alsoMobile: true });
 

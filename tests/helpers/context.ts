@@ -30,6 +30,7 @@ export function contextFor(db: Db, userId: string | null, overrides: Partial<Con
     siweChainIds: TEST_CHAIN_IDS,
     mailer: null as Mailer | null,
     blobs: testBlobs,
+    chain: null,
     ...overrides,
   };
 }

@@ -1,13 +1,14 @@
 // A live Datanet with accepted records and a published version, made without the upload
 // flow (which has its own tests), for tests of what reads versions: fine-tunes, attribution.
 import { createHash } from "node:crypto";
+import type { Context } from "@/server/api/trpc";
 import type { Db } from "@/server/db/connect";
 import { datanetRecords, type RecordFormat } from "@/server/db/schema";
 import { callerFor } from "./context";
 import type { TestOrg } from "./orgs";
 
-export async function publishedDatanet(db: Db, org: TestOrg, name: string, contents: object[], recordFormat: RecordFormat = "chat") {
-  const owner = callerFor(db, org.owner.userId);
+export async function publishedDatanet(db: Db, org: TestOrg, name: string, contents: object[], recordFormat: RecordFormat = "chat", context: Partial<Context> = {}) {
+  const owner = callerFor(db, org.owner.userId, context);
   const draft = await owner.datanets.createDraft({ orgSlug: org.slug, name });
   await owner.datanets.saveDraft({ orgSlug: org.slug, datanetSlug: draft.slug, summary: "Fixture", recordFormat, license: "CC-BY-4.0", visibility: "private", contributionPolicy: "approval" });
   const datanet = await owner.datanets.activate({ orgSlug: org.slug, datanetSlug: draft.slug });

@@ -1,5 +1,6 @@
 "use client";
-// Refreshes everything a review or a publish changes: record lists, stats, leaderboard, versions.
+// Refreshes everything a review or a publish changes: record lists, stats, leaderboard, versions
+// and their chain commits.
 import { useQueryClient } from "@tanstack/react-query";
 import { useTRPC } from "@/components/trpc/client";
 import type { DatanetRef } from "./types";
@@ -14,5 +15,7 @@ export function useRefreshDatanet({ orgSlug, datanetSlug }: DatanetRef) {
       queryClient.invalidateQueries({ queryKey: trpc.datanets.stats.queryKey(input) }),
       queryClient.invalidateQueries({ queryKey: trpc.datanets.leaderboard.queryKey(input) }),
       queryClient.invalidateQueries({ queryKey: trpc.datanets.versions.queryKey(input) }),
+      queryClient.invalidateQueries({ queryKey: trpc.chain.datanetCommits.queryKey(input) }),
+      queryClient.invalidateQueries({ queryKey: trpc.chain.status.queryKey() }),
     ]);
 }

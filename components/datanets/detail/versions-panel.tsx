@@ -1,7 +1,10 @@
 "use client";
 // The Versions tab: publish a version (owners and admins) and the list of published
-// ones with what changed, their Merkle root, and their snapshot and manifest files.
+// ones with what changed, their Merkle root, their commit on chain, and their snapshot and
+// manifest files.
 import { useMutation, useQuery } from "@tanstack/react-query";
+import { ChainStatusBanner } from "@/components/chain/chain-status-banner";
+import { CommitStatus, type Commit } from "@/components/chain/commit-status";
 import { serverErrors } from "@/components/forms/errors";
 import { FormAlert } from "@/components/forms/form-alert";
 import { useTRPC } from "@/components/trpc/client";
@@ -24,9 +27,17 @@ function Change({ added, removed, noun }: { added: number; removed: number; noun
   );
 }
 
-function VersionItem({ version, latest, onDownload, downloading }: {
+/** How often the commits are read again while one is still on its way. */
+const COMMITS_REFRESH_MS = 3_000;
+
+function VersionItem({ version, latest, commit, onRetry, retrying, onDownload, downloading }: {
   version: VersionRow;
   latest: boolean;
+  /** undefined: no chain is set, so nothing is shown about it. */
+  commit: Commit | null | undefined;
+  /** null: the viewer may not retry commits. */
+  onRetry: (() => void) | null;
+  retrying: boolean;
   onDownload: (file: "snapshot" | "manifest") => void;
   downloading: "snapshot" | "manifest" | null;
 }) {
@@ -84,7 +95,27 @@ function VersionItem({ version, latest, onDownload, downloading }: {
         <code className="rounded bg-gray-100 px-1.5 py-0.5 font-mono text-xs text-gray-900" title={version.merkleRoot}>{shortHex(version.merkleRoot, 10)}</code>
         <Button size="sm" variant="ghost" onClick={copyRoot}>Copy<span className="sr-only"> Merkle root of version {version.number}</span></Button>
       </div>
+      {commit !== undefined && (
+        <div className="mt-2 flex flex-wrap items-start gap-2 text-sm">
+          <span className="text-gray-600">On chain</span>
+          <CommitStatus commit={commit} subject={`version ${version.number}`} />
+          {commit?.status === "failed" && onRetry && (
+            <Button size="sm" variant="secondary" loading={retrying} onClick={onRetry}>
+              Retry<span className="sr-only"> the commit of version {version.number}</span>
+            </Button>
+          )}
+        </div>
+      )}
     </li>
+  );
+}
+
+/** The chain banner in the card's padding, only when it has something to say. */
+function ChainBanner() {
+  return (
+    <div className="px-4 pt-4 empty:hidden sm:px-6">
+      <ChainStatusBanner />
+    </div>
   );
 }
 
@@ -93,6 +124,14 @@ export function VersionsPanel({ orgSlug, datanetSlug, canPublish }: DatanetRef &
   const { toast } = useToast();
   const refresh = useRefreshDatanet({ orgSlug, datanetSlug });
   const versions = useQuery(trpc.datanets.versions.queryOptions({ orgSlug, datanetSlug }));
+  const chain = useQuery(trpc.chain.status.queryOptions());
+  const commits = useQuery({
+    ...trpc.chain.datanetCommits.queryOptions({ orgSlug, datanetSlug }),
+    enabled: chain.data?.configured === true,
+    refetchInterval: (query) => (query.state.data?.some((c) => c.status === "pending" || c.status === "sent") ? COMMITS_REFRESH_MS : false),
+  });
+  const commitOf = (number: number): Commit | null | undefined =>
+    chain.data?.configured && commits.data ? (commits.data.find((c) => c.version === number) ?? null) : undefined;
   const onError = (title: string) => (error: unknown) => toast({ title, description: serverErrors(error).message, variant: "error" });
   const publish = useMutation(
     trpc.datanets.publishVersion.mutationOptions({
@@ -101,6 +140,15 @@ export function VersionsPanel({ orgSlug, datanetSlug, canPublish }: DatanetRef &
         await refresh();
       },
       onError: onError("Not published"),
+    }),
+  );
+  const retry = useMutation(
+    trpc.chain.retryVersionCommit.mutationOptions({
+      onSuccess: async () => {
+        toast({ title: "Commit queued again", variant: "success", description: "It is sent with the chain's current settings and roles." });
+        await refresh();
+      },
+      onError: onError("Not queued"),
     }),
   );
   const download = useMutation(
@@ -122,6 +170,7 @@ export function VersionsPanel({ orgSlug, datanetSlug, canPublish }: DatanetRef &
         actions={list.length > 0 && publishButton}
       />
       {versions.error && <CardBody><FormAlert message={serverErrors(versions.error).message} /></CardBody>}
+      <ChainBanner />
       {list.length === 0 ? (
         <CardBody>
           <EmptyState
@@ -141,6 +190,9 @@ export function VersionsPanel({ orgSlug, datanetSlug, canPublish }: DatanetRef &
               key={version.id}
               version={version}
               latest={i === 0}
+              commit={commitOf(version.number)}
+              onRetry={canPublish ? () => retry.mutate({ orgSlug, datanetSlug, version: version.number }) : null}
+              retrying={retry.isPending && retry.variables?.version === version.number}
               downloading={download.isPending && download.variables?.version === version.number ? download.variables.file : null}
               onDownload={(file) => download.mutate({ orgSlug, datanetSlug, version: version.number, file })}
             />

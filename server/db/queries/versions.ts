@@ -1,7 +1,7 @@
 // Datanet versions: the accepted records to freeze, the previous version's membership,
 // and the version rows themselves. Keyset pagination keeps memory flat on big datanets.
 import { and, asc, desc, eq, gt, max } from "drizzle-orm";
-import type { Db } from "../connect";
+import type { Db, Tx } from "../connect";
 import { datanetRecords, datanets, datanetVersionRecords, datanetVersions } from "../schema";
 
 export async function* acceptedRecordBatches(db: Db, datanetId: string, batchSize = 1000) {
@@ -52,6 +52,8 @@ export async function insertVersion(
   db: Db,
   version: typeof datanetVersions.$inferInsert,
   members: { recordId: string; contributorId: string | null }[],
+  /** Runs in the same transaction once the version exists (e.g. to queue its chain commit). */
+  onInserted?: (tx: Tx, version: { id: string; number: number }) => Promise<void>,
 ) {
   return db.transaction(async (tx) => {
     // Serialize publishes of one datanet; the unique (datanet, number) index backs this up.
@@ -61,6 +63,7 @@ export async function insertVersion(
     for (let i = 0; i < members.length; i += 5000) {
       await tx.insert(datanetVersionRecords).values(members.slice(i, i + 5000).map((m) => ({ versionId: row.id, ...m })));
     }
+    await onInserted?.(tx, row);
     return row;
   });
 }

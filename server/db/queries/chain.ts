@@ -1,0 +1,221 @@
+// The chain outbox's rows and the sender leases: enqueueing (one row per key and chain), what is
+// due for the sender, each state change it makes, and the counts the dashboards show.
+import { and, asc, count, desc, eq, inArray, isNotNull, isNull, lte, max, or, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import type { Db, Tx } from "../connect";
+import { chainOutbox, chainSenderLeases, datanetVersions } from "../schema";
+
+type Executor = Db | Tx;
+
+const rowColumns = {
+  id: chainOutbox.id,
+  idempotencyKey: chainOutbox.idempotencyKey,
+  chainId: chainOutbox.chainId,
+  dependsOn: chainOutbox.dependsOn,
+  call: chainOutbox.call,
+  to: chainOutbox.to,
+  data: chainOutbox.data,
+  value: chainOutbox.value,
+  status: chainOutbox.status,
+  fromAddress: chainOutbox.fromAddress,
+  nonce: chainOutbox.nonce,
+  txHash: chainOutbox.txHash,
+  rawTx: chainOutbox.rawTx,
+  blockNumber: chainOutbox.blockNumber,
+  attempts: chainOutbox.attempts,
+  lastError: chainOutbox.lastError,
+  nextAttemptAt: chainOutbox.nextAttemptAt,
+};
+
+/** Inserts the row unless one with its (chain, key) exists; returns whichever row is there. */
+export async function insertOutboxRow(db: Executor, values: typeof chainOutbox.$inferInsert) {
+  const [inserted] = await db.insert(chainOutbox).values(values).onConflictDoNothing().returning(rowColumns);
+  if (inserted) return inserted;
+  const [existing] = await db
+    .select(rowColumns)
+    .from(chainOutbox)
+    .where(and(eq(chainOutbox.chainId, values.chainId), eq(chainOutbox.idempotencyKey, values.idempotencyKey)));
+  if (!existing) throw new Error(`chain outbox: no row for ${values.idempotencyKey} after a conflicting insert`);
+  return existing;
+}
+
+export async function findOutboxRow(db: Executor, chainId: number, idempotencyKey: string) {
+  const [row] = await db.select(rowColumns).from(chainOutbox).where(and(eq(chainOutbox.chainId, chainId), eq(chainOutbox.idempotencyKey, idempotencyKey)));
+  return row ?? null;
+}
+
+export type OutboxRow = NonNullable<Awaited<ReturnType<typeof findOutboxRow>>>;
+
+/** Takes or renews the lease on a signer; false while another holder's lease runs. */
+export async function acquireSenderLease(db: Db, lease: { chainId: number; address: string; holder: string; seconds: number }): Promise<boolean> {
+  const expiresAt = sql`now() + make_interval(secs => ${lease.seconds})`;
+  const rows = await db
+    .insert(chainSenderLeases)
+    .values({ chainId: lease.chainId, address: lease.address, holder: lease.holder, expiresAt: sql`${expiresAt}` })
+    .onConflictDoUpdate({
+      target: [chainSenderLeases.chainId, chainSenderLeases.address],
+      set: { holder: lease.holder, expiresAt: sql`${expiresAt}` },
+      setWhere: or(eq(chainSenderLeases.holder, lease.holder), lte(chainSenderLeases.expiresAt, sql`now()`)),
+    })
+    .returning({ holder: chainSenderLeases.holder });
+  return rows.length === 1;
+}
+
+export async function releaseSenderLease(db: Db, lease: { chainId: number; address: string; holder: string }) {
+  await db
+    .delete(chainSenderLeases)
+    .where(and(eq(chainSenderLeases.chainId, lease.chainId), eq(chainSenderLeases.address, lease.address), eq(chainSenderLeases.holder, lease.holder)));
+}
+
+/** Pending rows whose dependency failed fail too, saying which and why. */
+export async function failRowsBehindFailures(db: Db, chainId: number) {
+  const dep = alias(chainOutbox, "dep");
+  const blocked = await db
+    .select({ id: chainOutbox.id, depKey: dep.idempotencyKey, depError: dep.lastError })
+    .from(chainOutbox)
+    .innerJoin(dep, eq(dep.id, chainOutbox.dependsOn))
+    .where(and(eq(chainOutbox.chainId, chainId), eq(chainOutbox.status, "pending"), eq(dep.status, "failed")));
+  for (const row of blocked) {
+    await markFailed(db, row.id, `it waits on ${row.depKey}, which failed: ${row.depError ?? "no reason recorded"}`);
+  }
+}
+
+/** What the sender should look at now: its sent rows by nonce, then pending rows (dependencies confirmed) oldest first. */
+export async function dueRows(db: Db, chainId: number, fromAddress: string, limit: number): Promise<OutboxRow[]> {
+  const dep = alias(chainOutbox, "dep");
+  const due = and(eq(chainOutbox.chainId, chainId), lte(chainOutbox.nextAttemptAt, sql`now()`));
+  const sent = await db
+    .select(rowColumns)
+    .from(chainOutbox)
+    .where(and(due, eq(chainOutbox.status, "sent"), eq(chainOutbox.fromAddress, fromAddress)))
+    .orderBy(asc(chainOutbox.nonce))
+    .limit(limit);
+  const pending = await db
+    .select(rowColumns)
+    .from(chainOutbox)
+    .leftJoin(dep, eq(dep.id, chainOutbox.dependsOn))
+    .where(and(due, eq(chainOutbox.status, "pending"), or(isNull(chainOutbox.dependsOn), eq(dep.status, "confirmed"))))
+    .orderBy(asc(chainOutbox.createdAt), asc(chainOutbox.id))
+    .limit(Math.max(0, limit - sent.length));
+  return [...sent, ...pending];
+}
+
+/** The signer's sent rows (any due time), by nonce: the sender checks the nonce sequence on them. */
+export async function sentRows(db: Db, chainId: number, fromAddress: string): Promise<OutboxRow[]> {
+  return db
+    .select(rowColumns)
+    .from(chainOutbox)
+    .where(and(eq(chainOutbox.chainId, chainId), eq(chainOutbox.status, "sent"), eq(chainOutbox.fromAddress, fromAddress)))
+    .orderBy(asc(chainOutbox.nonce));
+}
+
+export async function highestSentNonce(db: Db, chainId: number, fromAddress: string): Promise<number | null> {
+  const [row] = await db
+    .select({ nonce: max(chainOutbox.nonce) })
+    .from(chainOutbox)
+    .where(and(eq(chainOutbox.chainId, chainId), eq(chainOutbox.status, "sent"), eq(chainOutbox.fromAddress, fromAddress)));
+  return row?.nonce ?? null;
+}
+
+const after = (ms: number) => sql`now() + make_interval(secs => ${ms / 1000})`;
+
+/** Stores the signed transaction before it is broadcast; false when the row is no longer pending. */
+export async function markSigned(db: Db, id: string, tx: { fromAddress: string; nonce: number; txHash: string; rawTx: string }): Promise<boolean> {
+  const rows = await db
+    .update(chainOutbox)
+    .set({ ...tx, status: "sent", sentAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(chainOutbox.id, id), eq(chainOutbox.status, "pending")))
+    .returning({ id: chainOutbox.id });
+  return rows.length === 1;
+}
+
+/** Broadcast (or found in a block but not deep enough): look again after `pollMs`. */
+export async function markWaiting(db: Db, id: string, pollMs: number, blockNumber: number | null = null) {
+  await db
+    .update(chainOutbox)
+    .set({ nextAttemptAt: after(pollMs), blockNumber, lastError: null, updatedAt: sql`now()` })
+    .where(eq(chainOutbox.id, id));
+}
+
+export async function markConfirmed(db: Db, id: string, blockNumber: number) {
+  await db
+    .update(chainOutbox)
+    .set({ status: "confirmed", blockNumber, lastError: null, confirmedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(eq(chainOutbox.id, id));
+}
+
+export async function markFailed(db: Db, id: string, message: string, blockNumber: number | null = null) {
+  await db.update(chainOutbox).set({ status: "failed", lastError: message, blockNumber, updatedAt: sql`now()` }).where(eq(chainOutbox.id, id));
+}
+
+/** The signed transaction can never be mined (its nonce went to another): sign the call again. */
+export async function markForResigning(db: Db, id: string, message: string) {
+  await db
+    .update(chainOutbox)
+    .set({ status: "pending", fromAddress: null, nonce: null, txHash: null, rawTx: null, blockNumber: null, lastError: message, updatedAt: sql`now()` })
+    .where(and(eq(chainOutbox.id, id), eq(chainOutbox.status, "sent")));
+}
+
+/** A failed step: count it and wait base·2^attempts (at most `maxMs`) before the next. Rows settled or
+ * rescheduled meanwhile are left alone. */
+export async function backOff(db: Db, ids: string[], message: string, policy: { baseMs: number; maxMs: number }) {
+  if (ids.length === 0) return;
+  const wait = sql`least(${policy.baseMs / 1000}::float8 * power(2, ${chainOutbox.attempts}), ${policy.maxMs / 1000}::float8)`;
+  await db
+    .update(chainOutbox)
+    .set({
+      attempts: sql`${chainOutbox.attempts} + 1`,
+      lastError: message,
+      nextAttemptAt: sql`now() + make_interval(secs => ${wait})`,
+      updatedAt: sql`now()`,
+    })
+    .where(and(inArray(chainOutbox.id, ids), inArray(chainOutbox.status, ["pending", "sent"]), lte(chainOutbox.nextAttemptAt, sql`now()`)));
+}
+
+/** Failed rows go back to the queue, to be estimated and signed afresh; others are left alone. */
+export async function requeueFailedRows(db: Db, ids: string[]) {
+  if (ids.length === 0) return 0;
+  const rows = await db
+    .update(chainOutbox)
+    .set({ status: "pending", fromAddress: null, nonce: null, txHash: null, rawTx: null, blockNumber: null, attempts: 0, lastError: null, nextAttemptAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(inArray(chainOutbox.id, ids), eq(chainOutbox.status, "failed")))
+    .returning({ id: chainOutbox.id });
+  return rows.length;
+}
+
+/** Rows not yet confirmed or failed on a chain, and the most recent problem among them (platform-level
+ * problems only: a row's own revert fails it, so open rows carry node, fee and nonce trouble). */
+export async function openRowsSummary(db: Db, chainId: number) {
+  const open = and(eq(chainOutbox.chainId, chainId), inArray(chainOutbox.status, ["pending", "sent"]));
+  const [counts] = await db.select({ pending: count() }).from(chainOutbox).where(open);
+  const [failed] = await db.select({ failed: count() }).from(chainOutbox).where(and(eq(chainOutbox.chainId, chainId), eq(chainOutbox.status, "failed")));
+  const [problem] = await db
+    .select({ message: chainOutbox.lastError, at: chainOutbox.updatedAt, attempts: chainOutbox.attempts, nextAttemptAt: chainOutbox.nextAttemptAt })
+    .from(chainOutbox)
+    .where(and(open, isNotNull(chainOutbox.lastError)))
+    .orderBy(desc(chainOutbox.updatedAt))
+    .limit(1);
+  return { pending: counts?.pending ?? 0, failed: failed?.failed ?? 0, lastProblem: problem ?? null };
+}
+
+/** The commit of each version of a Datanet, by version number; its key is `keyPrefix` + the version's id. */
+export async function datanetVersionCommits(db: Db, chainId: number, datanetId: string, keyPrefix: string) {
+  return db
+    .select({
+      version: datanetVersions.number,
+      status: chainOutbox.status,
+      txHash: chainOutbox.txHash,
+      blockNumber: chainOutbox.blockNumber,
+      attempts: chainOutbox.attempts,
+      lastError: chainOutbox.lastError,
+      nextAttemptAt: chainOutbox.nextAttemptAt,
+      confirmedAt: chainOutbox.confirmedAt,
+    })
+    .from(datanetVersions)
+    .innerJoin(
+      chainOutbox,
+      and(eq(chainOutbox.chainId, chainId), eq(chainOutbox.idempotencyKey, sql`${keyPrefix}::text || ${datanetVersions.id}::text`)),
+    )
+    .where(eq(datanetVersions.datanetId, datanetId))
+    .orderBy(desc(datanetVersions.number));
+}
