@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { naiveSuffixArray, suffixArray } from "@/server/attribution/suffix-array";
+import { random } from "./helpers";
+
+const encode = (s: string) => new TextEncoder().encode(s);
+
+/** The definition itself: every adjacent pair of suffixes in increasing byte order. */
+function isSorted(text: Uint8Array, sa: Int32Array) {
+  const suffix = (i: number) => Buffer.from(text.subarray(i));
+  for (let k = 1; k < sa.length; k++) if (Buffer.compare(suffix(sa[k - 1]!), suffix(sa[k]!)) >= 0) return false;
+  return new Set(sa).size === text.length;
+}
+
+describe("suffixArray (SA-IS)", () => {
+  it("handles the empty text, one byte and runs of one byte", () => {
+    expect([...suffixArray(new Uint8Array(0))]).toEqual([]);
+    expect([...suffixArray(encode("a"))]).toEqual([0]);
+    expect([...suffixArray(encode("aaaa"))]).toEqual([3, 2, 1, 0]);
+    expect([...suffixArray(encode("banana"))]).toEqual([5, 3, 1, 0, 4, 2]);
+  });
+
+  it("equals the naive sort on random texts over small and full alphabets", () => {
+    const next = random(7);
+    for (let trial = 0; trial < 600; trial++) {
+      const n = Math.floor(next() * 200);
+      const alphabet = trial % 3 === 0 ? 256 : 1 + Math.floor(next() * 4);
+      const offset = trial % 2 === 0 ? 0 : 256 - alphabet;
+      const text = Uint8Array.from({ length: n }, () => offset + Math.floor(next() * alphabet));
+      expect([...suffixArray(text)], `trial ${trial}`).toEqual([...naiveSuffixArray(text)]);
+    }
+  });
+
+  it("sorts the UTF-8 bytes of random Unicode text (accents, CJK, emoji, separators)", () => {
+    const next = random(11);
+    const pieces = ["é", "e\u0301", "東京", "🙂", "a", "b", " ", "\u00ff", "ÿ", "\n"];
+    for (let trial = 0; trial < 200; trial++) {
+      const s = Array.from({ length: Math.floor(next() * 60) }, () => pieces[Math.floor(next() * pieces.length)]).join("");
+      const text = encode(s);
+      const sa = suffixArray(text);
+      expect([...sa]).toEqual([...naiveSuffixArray(text)]);
+      expect(isSorted(text, sa)).toBe(true);
+    }
+  });
+
+  it("sorts periodic and repetitive text (deep recursion) as the definition says", () => {
+    const text = encode("abcabcabcabcxabcabcabcabcabc".repeat(40) + "the cat sat on the mat. ".repeat(50));
+    const sa = suffixArray(text);
+    expect(isSorted(text, sa)).toBe(true);
+    expect([...sa]).toEqual([...naiveSuffixArray(text)]);
+  });
+});
