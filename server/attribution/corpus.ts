@@ -6,17 +6,15 @@
 // Layout: records in snapshot order (snapshots in the order given, a record id seen twice kept
 // the first time); each of a record's training pieces (normalize.ts) as
 // 0xFF, then 0x20, then every normalized word followed by 0x20. 0xFF never occurs in UTF-8, so
-// no match crosses a piece or a record; the spaces around every word let a query match whole
-// words only.
+// no match crosses a piece or a record; the suffix array holds only the suffixes that start at
+// a word (word-suffix-array.ts), and a match ends at a space, so matches are whole words.
 import { createHash } from "node:crypto";
 import { StringDecoder } from "node:string_decoder";
 import { z } from "zod";
 import { trainingPieces, words } from "./normalize";
-import { suffixArray } from "./suffix-array";
+import { SEPARATOR, SPACE, wordSuffixArray } from "./word-suffix-array";
 
 export const INDEX_FORMAT = "tributary-attribution-index/1";
-export const SEPARATOR = 0xff;
-export const SPACE = 0x20;
 
 const snapshotLine = z.object({
   id: z.string(),
@@ -40,6 +38,7 @@ export interface IndexedRecord {
 
 export interface AttributionIndex {
   text: Uint8Array;
+  /** Byte offsets of the suffixes that start at a word, in byte order (word-suffix-array.ts). */
   sa: Int32Array;
   records: IndexedRecord[];
   /** records[i].start, for the offset → record search. */
@@ -50,33 +49,68 @@ export interface AttributionIndex {
 class ByteWriter {
   private buffer = new Uint8Array(1 << 16);
   length = 0;
+
+  private reserve(size: number) {
+    if (this.length + size <= this.buffer.length) return;
+    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + size));
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
+  }
+
   push(bytes: Uint8Array | number) {
     const size = typeof bytes === "number" ? 1 : bytes.length;
-    if (this.length + size > this.buffer.length) {
-      const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + size));
-      grown.set(this.buffer.subarray(0, this.length));
-      this.buffer = grown;
-    }
+    this.reserve(size);
     if (typeof bytes === "number") this.buffer[this.length] = bytes;
     else this.buffer.set(bytes, this.length);
     this.length += size;
   }
+
+  /**
+   * An ASCII piece's words, each followed by a space: what `words` gives for ASCII text (NFC
+   * leaves ASCII as it is, lowercasing maps A–Z alone), without a string per word.
+   */
+  pushAsciiWords(piece: string) {
+    this.reserve(piece.length + 1);
+    const buffer = this.buffer;
+    let at = this.length;
+    let inWord = false;
+    for (let i = 0; i < piece.length; i++) {
+      const c = piece.charCodeAt(i);
+      // JavaScript's \s in ASCII (tab, line feed, vertical tab, form feed, carriage return, space), and NUL.
+      if (c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0) {
+        if (inWord) buffer[at++] = SPACE;
+        inWord = false;
+      } else {
+        buffer[at++] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+        inWord = true;
+      }
+    }
+    if (inWord) buffer[at++] = SPACE;
+    this.length = at;
+  }
+
   bytes() {
     return this.buffer.slice(0, this.length);
   }
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Writes a piece; returns its normalized bytes (words joined by one space). */
 function appendPiece(writer: ByteWriter, piece: string): number {
-  let bytes = 0;
   writer.push(SEPARATOR);
   writer.push(SPACE);
-  for (const word of words(piece)) {
-    if (bytes > 0) bytes++;
-    bytes += word.bytes.length;
-    writer.push(word.bytes);
-    writer.push(SPACE);
+  const start = writer.length;
+  if (NON_ASCII.test(piece)) {
+    for (const word of words(piece)) {
+      writer.push(word.bytes);
+      writer.push(SPACE);
+    }
+  } else {
+    writer.pushAsciiWords(piece);
   }
-  return bytes;
+  // Every word was written with one space after it; the normalized text has one space fewer.
+  return Math.max(0, writer.length - start - 1);
 }
 
 export interface CorpusSource {
@@ -148,7 +182,7 @@ export async function buildCorpus(sources: CorpusSource[]) {
   return { text: writer.bytes(), records, snapshotHashes };
 }
 
-export function indexOf(text: Uint8Array, records: IndexedRecord[], sa = suffixArray(text)): AttributionIndex {
+export function indexOf(text: Uint8Array, records: IndexedRecord[], sa = wordSuffixArray(text)): AttributionIndex {
   return { text, sa, records, starts: Int32Array.from(records, (r) => r.start) };
 }
 
@@ -172,7 +206,7 @@ export function indexManifest(sourceHashes: string[], index: AttributionIndex, r
   return JSON.stringify({
     format: INDEX_FORMAT,
     normalization: "words (runs of non-whitespace, non-NUL characters), each NFC then lowercased; pieces as 0xFF 0x20 (word 0x20)*",
-    saEncoding: "int32 little-endian",
+    saEncoding: "int32 little-endian byte offsets of the suffixes that start at a word, in byte order",
     snapshots: sourceHashes,
     counts: { records: index.records.length, bytes: index.text.length },
     files: { "text.bin": file(index.text), "sa.bin": file(saBytes(index.sa)), "records.jsonl": file(recordsFile) },

@@ -1,10 +1,10 @@
-// Maximal spans of a model output that occur in the training text, found with the suffix
+// Maximal spans of a model output that occur in the training text, found with the word suffix
 // array: for every word of the output, the longest run of whole words starting there that
-// occurs in some record (narrowing the suffix-array range one byte at a time); a run is kept
+// occurs in some record (narrowing the suffix-array range one word at a time); a run is kept
 // when it has at least `minWords` words and is not inside the run found for an earlier word.
 import type { AttributionIndex } from "./corpus";
-import { SPACE } from "./corpus";
 import { words, type Word } from "./normalize";
+import { SPACE } from "./word-suffix-array";
 
 export const DEFAULT_MIN_WORDS = 6;
 
@@ -24,63 +24,110 @@ export interface MatchedSpan {
 
 /** A suffix-array range whose suffixes all start with the `depth` bytes matched so far. */
 class Cursor {
-  lo = 0;
-  hi: number;
-  depth = 0;
-  constructor(private readonly index: AttributionIndex) {
-    this.hi = index.sa.length;
-  }
+  constructor(
+    private readonly index: AttributionIndex,
+    public lo = 0,
+    public hi = index.sa.length,
+    private depth = 0,
+  ) {}
 
-  private byteAt(k: number): number {
+  /** Sign of (the `word.length + 1` bytes of suffix k from `depth`) − (word, space); the text's end sorts first. */
+  private compare(k: number, word: Uint8Array): number {
+    const { text } = this.index;
     const p = this.index.sa[k]! + this.depth;
-    return p < this.index.text.length ? this.index.text[p]! : -1;
+    for (let d = 0; d <= word.length; d++) {
+      const want = d < word.length ? word[d]! : SPACE;
+      const have = p + d < text.length ? text[p + d]! : -1;
+      if (have !== want) return have - want;
+    }
+    return 0;
   }
 
-  /** Narrows the range to the suffixes whose next byte is `b`; false when none is left. */
-  extend(b: number): boolean {
-    let { lo, hi } = this;
-    if (hi - lo === 1) {
-      // One suffix left: compare in place instead of searching.
-      if (this.byteAt(lo) !== b) hi = lo;
-    } else {
-      let a = lo;
-      let z = hi;
-      while (a < z) {
-        const mid = (a + z) >>> 1;
-        if (this.byteAt(mid) < b) a = mid + 1;
-        else z = mid;
+  /** Narrows the range to the suffixes that continue with `word` and a space; false when none is left. */
+  extend(word: Uint8Array): boolean {
+    // Lower bound; what it learns about the upper bound on the way narrows that second search.
+    let a = this.lo;
+    let z = this.hi;
+    let upperFrom = this.lo;
+    let upperTo = this.hi;
+    while (a < z) {
+      const mid = (a + z) >>> 1;
+      const c = this.compare(mid, word);
+      if (c < 0) a = mid + 1;
+      else {
+        z = mid;
+        if (c > 0) upperTo = mid;
+        else upperFrom = mid + 1;
       }
-      lo = a;
-      z = hi;
-      while (a < z) {
-        const mid = (a + z) >>> 1;
-        if (this.byteAt(mid) <= b) a = mid + 1;
-        else z = mid;
-      }
-      hi = a;
+    }
+    const lo = a;
+    a = Math.max(lo, upperFrom);
+    z = upperTo;
+    while (a < z) {
+      const mid = (a + z) >>> 1;
+      if (this.compare(mid, word) <= 0) a = mid + 1;
+      else z = mid;
     }
     this.lo = lo;
-    this.hi = hi;
-    this.depth++;
-    return lo < hi;
+    this.hi = a;
+    this.depth += word.length + 1;
+    return lo < a;
   }
+}
 
-  extendAll(bytes: Uint8Array): boolean {
-    for (const b of bytes) if (!this.extend(b)) return false;
-    return true;
+const FIRST_WORDS_KEPT = 100_000;
+/** Per index, the range of the suffixes starting with a word, for the words queries have met. */
+const firstWordRanges = new WeakMap<AttributionIndex, Map<string, { lo: number; hi: number }>>();
+
+/** A cursor past the first word; its range is remembered, as outputs keep starting from common words. */
+function startAt(index: AttributionIndex, word: Word): Cursor {
+  let ranges = firstWordRanges.get(index);
+  if (!ranges) firstWordRanges.set(index, (ranges = new Map()));
+  let range = ranges.get(word.text);
+  if (!range) {
+    const cursor = new Cursor(index);
+    cursor.extend(word.bytes);
+    range = { lo: cursor.lo, hi: cursor.hi };
+    if (ranges.size >= FIRST_WORDS_KEPT) ranges.clear();
+    ranges.set(word.text, range);
   }
+  return new Cursor(index, range.lo, range.hi, word.bytes.length + 1);
 }
 
 /** The longest run of whole words from `first` that occurs in the index, with its suffix-array range. */
 function longestFrom(index: AttributionIndex, ws: Word[], first: number) {
-  const cursor = new Cursor(index);
-  let best = { words: 0, lo: 0, hi: 0 };
-  if (!cursor.extend(SPACE)) return best;
-  for (let j = first; j < ws.length; j++) {
-    if (!cursor.extendAll(ws[j]!.bytes) || !cursor.extend(SPACE)) break;
-    best = { words: j - first + 1, lo: cursor.lo, hi: cursor.hi };
-  }
+  const cursor = startAt(index, ws[first]!);
+  if (cursor.lo === cursor.hi) return { words: 0, lo: 0, hi: 0 };
+  let best = { words: 1, lo: cursor.lo, hi: cursor.hi };
+  for (let j = first + 1; j < ws.length && cursor.extend(ws[j]!.bytes); j++) best = { words: j - first + 1, lo: cursor.lo, hi: cursor.hi };
   return best;
+}
+
+function occurs(index: AttributionIndex, ws: Word[], first: number, last: number): boolean {
+  const cursor = startAt(index, ws[first]!);
+  if (cursor.lo === cursor.hi) return false;
+  for (let j = first + 1; j <= last; j++) if (!cursor.extend(ws[j]!.bytes)) return false;
+  return true;
+}
+
+/**
+ * The next start worth trying after the run [first, end). Every start inside the run matches at
+ * least up to `end`, and those that match word `end` as well form a tail of (first, end) (a run
+ * without its first word still occurs); the starts before that tail give runs inside
+ * [first, end), shorter and ending where it ends, so none of them can be kept where the run
+ * from `first` was not. The tail's first start, or `end` when the tail is empty — usually known
+ * from one check: whether the two words around the cut occur together at all.
+ */
+function nextStart(index: AttributionIndex, ws: Word[], first: number, end: number): number {
+  if (end - first <= 1 || end === ws.length || !occurs(index, ws, end - 1, end)) return Math.max(end, first + 1);
+  let a = first + 1;
+  let z = end - 1;
+  while (a < z) {
+    const mid = (a + z) >>> 1;
+    if (occurs(index, ws, mid, end)) z = mid;
+    else a = mid + 1;
+  }
+  return a;
 }
 
 /** Index of the record holding byte `offset` of the index text. */
@@ -95,19 +142,34 @@ export function recordAt(index: AttributionIndex, offset: number): number {
   return a;
 }
 
+/** The distinct records holding suffixes lo … hi − 1, ascending. */
+function recordsOf(index: AttributionIndex, lo: number, hi: number): number[] {
+  const records: number[] = [];
+  let recordEnd = -1;
+  for (const offset of index.sa.slice(lo, hi).sort()) {
+    if (offset < recordEnd) continue;
+    const r = recordAt(index, offset);
+    records.push(r);
+    recordEnd = index.records[r]!.end;
+  }
+  return records;
+}
+
 export function findSpans(index: AttributionIndex, output: string, minWords = DEFAULT_MIN_WORDS): MatchedSpan[] {
   if (!Number.isInteger(minWords) || minWords < 1) throw new Error(`minWords must be a positive integer, not ${minWords}`);
   const ws = words(output);
   const spans: MatchedSpan[] = [];
   const decoder = new TextDecoder();
   let coveredTo = 0;
-  for (let i = 0; i + minWords <= ws.length; i++) {
+  for (let i = 0; i + minWords <= ws.length; ) {
     const run = longestFrom(index, ws, i);
     const end = i + run.words;
-    if (run.words < minWords || end <= coveredTo) continue;
+    const next = nextStart(index, ws, i, end);
+    if (run.words < minWords || end <= coveredTo) {
+      i = next;
+      continue;
+    }
     coveredTo = end;
-    const records = new Set<number>();
-    for (let k = run.lo; k < run.hi; k++) records.add(recordAt(index, index.sa[k]!));
     const text = ws
       .slice(i, end)
       .map((w) => decoder.decode(w.bytes))
@@ -119,8 +181,9 @@ export function findSpans(index: AttributionIndex, output: string, minWords = DE
       text,
       bytes: Buffer.byteLength(text),
       occurrences: run.hi - run.lo,
-      records: [...records].sort((a, b) => a - b),
+      records: recordsOf(index, run.lo, run.hi),
     });
+    i = next;
   }
   return spans;
 }

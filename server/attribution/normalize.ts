@@ -11,7 +11,9 @@
 const WORD = /[^\s\u0000]+/gu;
 
 export interface Word {
-  /** UTF-8 bytes of the normalized word. */
+  /** The normalized word. */
+  text: string;
+  /** Its UTF-8 bytes. */
   bytes: Uint8Array;
   /** UTF-16 offsets of the word in the original string, end exclusive. */
   start: number;
@@ -27,7 +29,8 @@ export function normalizeWord(word: string): string {
 export function words(text: string): Word[] {
   const out: Word[] = [];
   for (const m of text.matchAll(WORD)) {
-    out.push({ bytes: encoder.encode(normalizeWord(m[0])), start: m.index, end: m.index + m[0].length });
+    const text = normalizeWord(m[0]);
+    out.push({ text, bytes: encoder.encode(text), start: m.index, end: m.index + m[0].length });
   }
   return out;
 }

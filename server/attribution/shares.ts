@@ -66,8 +66,14 @@ export function splitAmount(total: bigint, weights: number[]): bigint[] {
   return amounts;
 }
 
-function byContributor(index: AttributionIndex, recordWeights: Map<number, number>, feeAmount: bigint): ContributorShare[] {
-  const groups = new Map<string, { contributorId: string | null; contributorWallet: string | null; weight: number }>();
+interface ContributorWeight {
+  contributorId: string | null;
+  contributorWallet: string | null;
+  weight: number;
+}
+
+function byContributor(index: AttributionIndex, recordWeights: Map<number, number>): ContributorWeight[] {
+  const groups = new Map<string, ContributorWeight>();
   for (const r of [...recordWeights.keys()].sort((a, b) => a - b)) {
     const record = index.records[r]!;
     const key = contributorKey(record);
@@ -75,22 +81,34 @@ function byContributor(index: AttributionIndex, recordWeights: Map<number, numbe
     group.weight += recordWeights.get(r)!;
     groups.set(key, group);
   }
-  const list = [...groups.entries()]
+  return [...groups.entries()]
     .filter(([, g]) => g.weight > 0)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, g]) => g);
+}
+
+function withAmounts(list: ContributorWeight[], feeAmount: bigint): ContributorShare[] {
   const total = list.reduce((a, g) => a + g.weight, 0);
   const amounts = list.length > 0 ? splitAmount(feeAmount, list.map((g) => g.weight)) : [];
   return list.map((g, i) => ({ ...g, share: g.weight / total, amount: amounts[i]!.toString() }));
 }
 
+/** Each index's fallback weights, computed once: they depend on the index alone. */
+const fallbackWeights = new WeakMap<AttributionIndex, ContributorWeight[]>();
+
+function fallback(index: AttributionIndex): ContributorWeight[] {
+  let list = fallbackWeights.get(index);
+  if (!list) {
+    list = byContributor(index, new Map(index.records.map((r, i) => [i, r.bytes])));
+    fallbackWeights.set(index, list);
+  }
+  return list;
+}
+
 export function weighSpans(index: AttributionIndex, spans: MatchedSpan[], feeAmount: bigint): Attribution {
   if (feeAmount < 0n) throw new Error("feeAmount must not be negative");
+  if (spans.length === 0) return { method: "fallback", spans: [], contributors: withAmounts(fallback(index), feeAmount) };
   const recordWeights = new Map<number, number>();
-  if (spans.length === 0) {
-    index.records.forEach((r, i) => recordWeights.set(i, r.bytes));
-    return { method: "fallback", spans: [], contributors: byContributor(index, recordWeights, feeAmount) };
-  }
   const weighted = spans.map((span) => {
     const df = span.records.length;
     const each = span.bytes / (df * df);
@@ -101,5 +119,5 @@ export function weighSpans(index: AttributionIndex, spans: MatchedSpan[], feeAmo
     });
     return { ...span, df, weight: span.bytes / df, records };
   });
-  return { method: "spans", spans: weighted, contributors: byContributor(index, recordWeights, feeAmount) };
+  return { method: "spans", spans: weighted, contributors: withAmounts(byContributor(index, recordWeights), feeAmount) };
 }

@@ -19,12 +19,16 @@ function classify(s: Text, n: number): Uint8Array {
 
 const isLms = (t: Uint8Array, i: number) => i > 0 && t[i] === S && t[i - 1] === L;
 
-function bucketBounds(s: Text, n: number, k: number, ends: boolean): Int32Array {
+function symbolCounts(s: Text, n: number, k: number): Int32Array {
   const counts = new Int32Array(k);
   for (let i = 0; i < n; i++) counts[s[i]!]!++;
-  const bounds = new Int32Array(k);
+  return counts;
+}
+
+/** Into `bounds`: each symbol's bucket start, or with `ends` its bucket end (exclusive). */
+function bucketBounds(counts: Int32Array, bounds: Int32Array, ends: boolean): Int32Array {
   let sum = 0;
-  for (let c = 0; c < k; c++) {
+  for (let c = 0; c < counts.length; c++) {
     sum += counts[c]!;
     bounds[c] = ends ? sum : sum - counts[c]!;
   }
@@ -32,15 +36,15 @@ function bucketBounds(s: Text, n: number, k: number, ends: boolean): Int32Array 
 }
 
 /** From LMS suffixes placed at their bucket ends, induces the L then the S suffixes. */
-function induce(s: Text, t: Uint8Array, sa: Int32Array, n: number, k: number) {
-  const starts = bucketBounds(s, n, k, false);
+function induce(s: Text, t: Uint8Array, sa: Int32Array, n: number, counts: Int32Array, bounds: Int32Array) {
+  const starts = bucketBounds(counts, bounds, false);
   // The sentinel sorts first; the suffix before it (n - 1) is always L.
   sa[starts[s[n - 1]!]!++] = n - 1;
   for (let i = 0; i < n; i++) {
     const j = sa[i]! - 1;
     if (j >= 0 && t[j] === L) sa[starts[s[j]!]!++] = j;
   }
-  const ends = bucketBounds(s, n, k, true);
+  const ends = bucketBounds(counts, bounds, true);
   for (let i = n - 1; i >= 0; i--) {
     const j = sa[i]! - 1;
     if (j >= 0 && t[j] === S) sa[--ends[s[j]!]!] = j;
@@ -64,14 +68,19 @@ function sais(s: Text, n: number, k: number): Int32Array {
     return sa;
   }
   const t = classify(s, n);
+  const counts = symbolCounts(s, n, k);
+  const bounds = new Int32Array(k);
 
   // Stage 1: sort the LMS substrings by one induced pass from their unsorted positions.
-  const ends = bucketBounds(s, n, k, true);
-  for (let i = n - 1; i >= 1; i--) if (isLms(t, i)) sa[--ends[s[i]!]!] = i;
-  induce(s, t, sa, n, k);
+  const ends = bucketBounds(counts, bounds, true);
+  for (let i = n - 1; i >= 1; i--) if (t[i] === S && t[i - 1] === L) sa[--ends[s[i]!]!] = i;
+  induce(s, t, sa, n, counts, bounds);
 
   let n1 = 0;
-  for (let i = 0; i < n; i++) if (isLms(t, sa[i]!)) sa[n1++] = sa[i]!;
+  for (let i = 0; i < n; i++) {
+    const p = sa[i]!;
+    if (p > 0 && t[p] === S && t[p - 1] === L) sa[n1++] = p;
+  }
   sa.fill(-1, n1);
   // Name each LMS substring by rank; LMS positions are ≥ 2 apart, so p >> 1 indexes them uniquely.
   let names = 0;
@@ -85,7 +94,7 @@ function sais(s: Text, n: number, k: number): Int32Array {
   const reduced = new Int32Array(n1);
   const positions = new Int32Array(n1);
   for (let i = 1, j = 0; i < n; i++) {
-    if (!isLms(t, i)) continue;
+    if (t[i] !== S || t[i - 1] !== L) continue;
     reduced[j] = sa[n1 + (i >> 1)]!;
     positions[j++] = i;
   }
@@ -101,18 +110,23 @@ function sais(s: Text, n: number, k: number): Int32Array {
 
   // Stage 3: place the sorted LMS suffixes at their bucket ends (in reverse, keeping order), induce the rest.
   sa.fill(-1);
-  const finalEnds = bucketBounds(s, n, k, true);
+  const finalEnds = bucketBounds(counts, bounds, true);
   for (let i = n1 - 1; i >= 0; i--) {
     const p = positions[order[i]!]!;
     sa[--finalEnds[s[p]!]!] = p;
   }
-  induce(s, t, sa, n, k);
+  induce(s, t, sa, n, counts, bounds);
   return sa;
 }
 
 /** The suffix array of `text` (byte order, a shorter suffix before its extensions). */
 export function suffixArray(text: Uint8Array): Int32Array {
   return sais(text, text.length, 256);
+}
+
+/** The suffix array of a sequence of integers in [0, alphabetSize), in the same order. */
+export function integerSuffixArray(symbols: Int32Array, alphabetSize: number): Int32Array {
+  return sais(symbols, symbols.length, alphabetSize);
 }
 
 /** O(n² log n) reference: sorts suffix starts by comparing bytes. For tests and the bench baseline. */

@@ -20,6 +20,22 @@ describe("normalizeText", () => {
   });
 });
 
+describe("index text", () => {
+  it("lays every piece out as 0xFF, a space, then each normalized word and a space, ASCII or not", async () => {
+    const next = random(17);
+    const chars = ["a", "Q", "z", " ", "\t", "\n", "\r", "\v", "\f", "\u0000", "\u0001", "!", "~", "É", "\u00a0", "\u2003", "ß", "İ", "ΟΣ"];
+    for (let trial = 0; trial < 300; trial++) {
+      // Every third piece ASCII only: those take the fast path.
+      const pool = trial % 3 === 0 ? chars.slice(0, 13) : chars;
+      const pieces = Array.from({ length: 1 + Math.floor(next() * 3) }, () => Array.from({ length: Math.floor(next() * 25) }, () => pool[Math.floor(next() * pool.length)]).join(""));
+      const { index } = await indexOfRecords([{ id: "r", content: { messages: pieces.map((content) => ({ role: "user", content })) } }]);
+      const expected = Buffer.concat(pieces.map((p) => Buffer.concat([Buffer.from([0xff, 0x20]), Buffer.from(normalizeText(p).split(" ").filter(Boolean).map((w) => `${w} `).join(""))])));
+      expect(Buffer.from(index.text).equals(expected), `trial ${trial}: ${JSON.stringify(pieces)}`).toBe(true);
+      expect(index.records[0]!.bytes).toBe(pieces.reduce((sum, p) => sum + Buffer.byteLength(normalizeText(p)), 0));
+    }
+  });
+});
+
 describe("findSpans", () => {
   it("finds a reproduced passage despite case, spacing and Unicode form, with offsets in the original output", async () => {
     const { index } = await indexOfRecords([text("r1", "Der Café  serves\ncoffee ÉCLAIRS and tea every single day."), text("r2", "Nothing to see here at all today.")]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { naiveSuffixArray, suffixArray } from "@/server/attribution/suffix-array";
-import { random } from "./helpers";
+import { SEPARATOR, SPACE, wordSuffixArray } from "@/server/attribution/word-suffix-array";
+import { indexOfRecords, random } from "./helpers";
 
 const encode = (s: string) => new TextEncoder().encode(s);
 
@@ -47,5 +48,30 @@ describe("suffixArray (SA-IS)", () => {
     const sa = suffixArray(text);
     expect(isSorted(text, sa)).toBe(true);
     expect([...sa]).toEqual([...naiveSuffixArray(text)]);
+  });
+});
+
+describe("wordSuffixArray", () => {
+  /** The full suffix array's entries that start a word (after a space, not at a separator). */
+  const wordStartsOf = (text: Uint8Array) => [...naiveSuffixArray(text)].filter((p) => p > 0 && text[p - 1] === SPACE && text[p] !== SEPARATOR);
+
+  it("orders the suffixes that start a word as the full byte-level suffix array does", async () => {
+    const next = random(13);
+    const vocab = ["a", "ab", "b", "ba", "é", "e\u0301", "Z", "a\u0001", "🙂", "ab,"];
+    for (let trial = 0; trial < 150; trial++) {
+      const records = Array.from({ length: 1 + Math.floor(next() * 5) }, (_, r) => ({
+        id: `r${r}`,
+        content: { text: Array.from({ length: Math.floor(next() * 20) }, () => vocab[Math.floor(next() * vocab.length)]).join(next() < 0.5 ? " " : "\n") },
+      }));
+      const { index } = await indexOfRecords(records);
+      expect([...wordSuffixArray(index.text)], `trial ${trial}`).toEqual(wordStartsOf(index.text));
+    }
+  });
+
+  it("sorts long repeats (deep SA-IS recursion over word ranks) and refuses text not laid out in tokens", async () => {
+    const { index } = await indexOfRecords([{ id: "r", content: { text: "to be or not to be, ".repeat(300) + "that is the question" } }]);
+    expect([...index.sa]).toEqual(wordStartsOf(index.text));
+    expect(() => wordSuffixArray(encode("\u00ff word"))).toThrow(/does not end in a space/);
+    expect(() => wordSuffixArray(encode("a  b "))).toThrow(/empty token at byte 2/);
   });
 });
