@@ -1,22 +1,20 @@
 CREATE TYPE "public"."attribution_index_status" AS ENUM('pending', 'building', 'ready', 'failed');--> statement-breakpoint
 CREATE TYPE "public"."attribution_method" AS ENUM('spans', 'fallback');--> statement-breakpoint
-CREATE TABLE "attribution_epoch_leaves" (
-	"epoch_id" uuid NOT NULL,
-	"wallet" text NOT NULL,
+CREATE TYPE "public"."attribution_request_status" AS ENUM('pending', 'failed');--> statement-breakpoint
+CREATE TABLE "attribution_epoch_shares" (
+	"epoch" integer NOT NULL,
+	"contributor_key" text NOT NULL,
+	"wallet" text,
+	"contributor_id" uuid,
 	"amount" numeric(78, 0) NOT NULL,
-	"leaf" text NOT NULL,
-	CONSTRAINT "attribution_epoch_leaves_pkey" PRIMARY KEY("epoch_id","wallet")
+	CONSTRAINT "attribution_epoch_shares_pkey" PRIMARY KEY("epoch","contributor_key")
 );
 --> statement-breakpoint
 CREATE TABLE "attribution_epochs" (
-	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
-	"scope" text NOT NULL,
-	"model_id" uuid,
-	"epoch" integer NOT NULL,
-	"root" text NOT NULL,
+	"epoch" integer PRIMARY KEY NOT NULL,
 	"total" numeric(78, 0) NOT NULL,
 	"without_wallet" numeric(78, 0) NOT NULL,
-	"leaf_count" integer NOT NULL,
+	"share_count" integer NOT NULL,
 	"inference_count" integer NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
@@ -40,6 +38,24 @@ CREATE TABLE "attribution_indexes" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "attribution_requests" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"inference_id" text NOT NULL,
+	"org_id" uuid NOT NULL,
+	"fine_tune_id" uuid NOT NULL,
+	"deployment_id" uuid,
+	"key_id" uuid,
+	"output" text NOT NULL,
+	"prompt_tokens" integer NOT NULL,
+	"completion_tokens" integer NOT NULL,
+	"inferred_at" timestamp with time zone NOT NULL,
+	"status" "attribution_request_status" DEFAULT 'pending' NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"not_before" timestamp with time zone DEFAULT now() NOT NULL,
+	"error" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "inference_attribution_shares" (
 	"attribution_id" uuid NOT NULL,
 	"contributor_key" text NOT NULL,
@@ -57,6 +73,8 @@ CREATE TABLE "inference_attributions" (
 	"org_id" uuid NOT NULL,
 	"model_id" uuid NOT NULL,
 	"fine_tune_id" uuid NOT NULL,
+	"deployment_id" uuid,
+	"key_id" uuid,
 	"index_id" uuid NOT NULL,
 	"index_hash" text NOT NULL,
 	"epoch" integer NOT NULL,
@@ -68,20 +86,25 @@ CREATE TABLE "inference_attributions" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
-ALTER TABLE "attribution_epoch_leaves" ADD CONSTRAINT "attribution_epoch_leaves_epoch_id_fkey" FOREIGN KEY ("epoch_id") REFERENCES "public"."attribution_epochs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "attribution_epochs" ADD CONSTRAINT "attribution_epochs_model_id_fkey" FOREIGN KEY ("model_id") REFERENCES "public"."models"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "attribution_epoch_shares" ADD CONSTRAINT "attribution_epoch_shares_epoch_fkey" FOREIGN KEY ("epoch") REFERENCES "public"."attribution_epochs"("epoch") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "attribution_indexes" ADD CONSTRAINT "attribution_indexes_fine_tune_id_fkey" FOREIGN KEY ("fine_tune_id") REFERENCES "public"."fine_tunes"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "attribution_indexes" ADD CONSTRAINT "attribution_indexes_org_id_fkey" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "attribution_indexes" ADD CONSTRAINT "attribution_indexes_model_id_fkey" FOREIGN KEY ("model_id") REFERENCES "public"."models"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "attribution_requests" ADD CONSTRAINT "attribution_requests_org_id_fkey" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "attribution_requests" ADD CONSTRAINT "attribution_requests_fine_tune_id_fkey" FOREIGN KEY ("fine_tune_id") REFERENCES "public"."fine_tunes"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inference_attribution_shares" ADD CONSTRAINT "inference_attribution_shares_attribution_id_fkey" FOREIGN KEY ("attribution_id") REFERENCES "public"."inference_attributions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inference_attributions" ADD CONSTRAINT "inference_attributions_org_id_fkey" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inference_attributions" ADD CONSTRAINT "inference_attributions_model_id_fkey" FOREIGN KEY ("model_id") REFERENCES "public"."models"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inference_attributions" ADD CONSTRAINT "inference_attributions_fine_tune_id_fkey" FOREIGN KEY ("fine_tune_id") REFERENCES "public"."fine_tunes"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "inference_attributions" ADD CONSTRAINT "inference_attributions_index_id_fkey" FOREIGN KEY ("index_id") REFERENCES "public"."attribution_indexes"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "attribution_epoch_leaves_wallet_idx" ON "attribution_epoch_leaves" USING btree ("wallet");--> statement-breakpoint
-CREATE UNIQUE INDEX "attribution_epochs_scope_epoch_key" ON "attribution_epochs" USING btree ("scope","epoch");--> statement-breakpoint
+ALTER TABLE "inference_attributions" ADD CONSTRAINT "inference_attributions_deployment_id_fkey" FOREIGN KEY ("deployment_id") REFERENCES "public"."deployments"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "inference_attributions" ADD CONSTRAINT "inference_attributions_key_id_fkey" FOREIGN KEY ("key_id") REFERENCES "public"."api_keys"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "attribution_epoch_shares_wallet_idx" ON "attribution_epoch_shares" USING btree ("wallet");--> statement-breakpoint
+CREATE INDEX "attribution_epoch_shares_contributor_id_idx" ON "attribution_epoch_shares" USING btree ("contributor_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "attribution_indexes_fine_tune_id_key" ON "attribution_indexes" USING btree ("fine_tune_id");--> statement-breakpoint
 CREATE INDEX "attribution_indexes_status_idx" ON "attribution_indexes" USING btree ("status");--> statement-breakpoint
+CREATE UNIQUE INDEX "attribution_requests_inference_id_key" ON "attribution_requests" USING btree ("inference_id");--> statement-breakpoint
+CREATE INDEX "attribution_requests_status_not_before_idx" ON "attribution_requests" USING btree ("status","not_before");--> statement-breakpoint
 CREATE INDEX "inference_attribution_shares_contributor_wallet_idx" ON "inference_attribution_shares" USING btree ("contributor_wallet");--> statement-breakpoint
 CREATE INDEX "inference_attribution_shares_contributor_id_idx" ON "inference_attribution_shares" USING btree ("contributor_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "inference_attributions_inference_id_key" ON "inference_attributions" USING btree ("inference_id");--> statement-breakpoint

@@ -1,30 +1,15 @@
 // Background loops of the web process: the lease reaper requeues jobs whose worker went
-// silent; the attribution index builder indexes newly trained model versions. Started once per
-// process by instrumentation.ts; safe to run in every replica (index builds are claimed in the
-// database).
+// silent; the attribution loops index trained versions and attribute inferences. Started once
+// per process by instrumentation.ts; safe to run in every replica.
 import "server-only";
-import { buildNextIndex } from "@/server/attribution/build";
+import { startAttributionLoops } from "@/server/attribution/loops";
 import { getDb } from "@/server/db/client";
 import { appQueuePolicy } from "@/server/jobs/app-worker-api";
 import { reapExpiredLeases } from "@/server/jobs/queue";
 import { getBlobStore } from "@/server/storage/app-store";
 
 const REAP_EVERY_MS = 10_000;
-const INDEX_EVERY_MS = 15_000;
-const globalForServices = globalThis as unknown as { tributaryServices?: NodeJS.Timeout; tributaryIndexer?: NodeJS.Timeout };
-
-let indexing = false;
-
-/** One build at a time per process; builds until none is pending. */
-async function buildPendingIndexes() {
-  if (indexing) return;
-  indexing = true;
-  try {
-    while (await buildNextIndex(getDb(), getBlobStore()));
-  } finally {
-    indexing = false;
-  }
-}
+const globalForServices = globalThis as unknown as { tributaryServices?: NodeJS.Timeout };
 
 export function startServices() {
   if (globalForServices.tributaryServices) return;
@@ -33,8 +18,5 @@ export function startServices() {
     reapExpiredLeases(getDb(), policy).catch((error: unknown) => console.error("lease reaper:", error));
   }, REAP_EVERY_MS);
   globalForServices.tributaryServices.unref();
-  globalForServices.tributaryIndexer = setInterval(() => {
-    buildPendingIndexes().catch((error: unknown) => console.error("attribution index builder:", error));
-  }, INDEX_EVERY_MS);
-  globalForServices.tributaryIndexer.unref();
+  startAttributionLoops(() => ({ db: getDb(), store: getBlobStore() }));
 }

@@ -3,25 +3,24 @@
 // is what the epoch roll-up sums and what `verify` recomputes.
 import { z } from "zod";
 import type { Db } from "@/server/db/connect";
-import { findAttribution, findIndex, findModelVersion, insertAttribution } from "@/server/db/queries/attribution";
+import { findAttribution, findIndex, findModelVersion, insertAttribution, requestIndex } from "@/server/db/queries/attribution";
 import type { BlobStore } from "@/server/storage/types";
 import { AttributionIndexError, loadAttributionIndex } from "./build";
 import { sha256Hex, type AttributionIndex } from "./corpus";
+import { epochOf } from "./epochs";
 import { DEFAULT_MIN_WORDS, findSpans } from "./match";
 import { contributorKey, weighSpans, type Attribution } from "./shares";
-
-/** Epochs are UTC days: epoch n covers [n·86400, (n+1)·86400) seconds since 1970. */
-export const EPOCH_SECONDS = 86_400;
-export const epochOf = (at: Date) => Math.floor(at.getTime() / 1000 / EPOCH_SECONDS);
 
 export const attributeInferenceInput = z.object({
   modelVersionId: z.uuid(),
   inferenceId: z.string().min(1).max(200),
+  deploymentId: z.uuid().nullable().default(null),
+  keyId: z.uuid().nullable().default(null),
   output: z.string(),
   /** The contributors' part of the fee, an integer in the smallest unit (wei), as a decimal string or bigint. */
   feeAmount: z.union([z.bigint(), z.string().regex(/^\d+$/, "must be a non-negative integer")]).transform((v) => BigInt(v)),
   minWords: z.number().int().min(1).max(1000).default(DEFAULT_MIN_WORDS),
-  /** When the inference happened; its epoch. Default: now. */
+  /** Decides its epoch; default now (epochs.ts rolls an epoch up once it has ended). */
   at: z.date().optional(),
 });
 
@@ -41,13 +40,19 @@ export interface StoredAttribution extends Attribution {
 
 /** Attributes an inference once; a second call with the same inference id returns the first result. */
 export async function attributeInference(db: Db, store: BlobStore, input: z.input<typeof attributeInferenceInput>): Promise<StoredAttribution> {
-  const { modelVersionId, inferenceId, output, feeAmount, minWords, at } = attributeInferenceInput.parse(input);
+  const { modelVersionId, inferenceId, deploymentId, keyId, output, feeAmount, minWords, at } = attributeInferenceInput.parse(input);
   const done = await storedAttribution(db, inferenceId);
   if (done) return done;
   const version = await findModelVersion(db, modelVersionId);
-  if (!version) throw new AttributionIndexError(`model version ${modelVersionId} does not exist`);
+  if (!version) throw new AttributionIndexError(`model version ${modelVersionId} does not exist`, { retryable: false });
   const row = await findIndex(db, modelVersionId);
-  if (row?.status !== "ready") throw new AttributionIndexError(`the attribution index of model version ${modelVersionId} is ${row?.status ?? "not requested"}; attribute once it is ready`);
+  if (!row) {
+    // A version trained before attribution existed: its index is built now.
+    await requestIndex(db, version);
+    throw new AttributionIndexError(`the attribution index of model version ${modelVersionId} was not built; it is requested now`, { retryable: true });
+  }
+  if (row.status === "failed") throw new AttributionIndexError(`the attribution index of model version ${modelVersionId} failed to build: ${row.error ?? "no reason given"}`, { retryable: false });
+  if (row.status !== "ready") throw new AttributionIndexError(`the attribution index of model version ${modelVersionId} is ${row.status}; attribute once it is ready`, { retryable: true });
   const index = await loadAttributionIndex(store, row);
   const result = attributeOutput(index, output, feeAmount, minWords);
   await insertAttribution(
@@ -57,6 +62,8 @@ export async function attributeInference(db: Db, store: BlobStore, input: z.inpu
       orgId: version.orgId,
       modelId: version.modelId,
       fineTuneId: version.id,
+      deploymentId,
+      keyId,
       indexId: row.id,
       indexHash: row.indexHash!,
       epoch: epochOf(at ?? new Date()),

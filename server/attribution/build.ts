@@ -10,8 +10,14 @@ import { buildCorpus, indexManifest, indexOf, recordsJsonl, saBytes, sha256Hex, 
 /** A build not finished after this long is taken over by the next builder. */
 export const INDEX_BUILD_STALE_SECONDS = 30 * 60;
 
+/** Says whether trying again later may succeed (the index is still being built) or not. */
 export class AttributionIndexError extends Error {
   override name = "AttributionIndexError";
+  readonly retryable: boolean;
+  constructor(message: string, opts: { retryable: boolean }) {
+    super(message);
+    this.retryable = opts.retryable;
+  }
 }
 
 export interface BuiltIndex {
@@ -37,7 +43,7 @@ export async function buildIndexFromSnapshots(streams: AsyncIterable<Uint8Array>
  */
 export async function buildAttributionIndex(db: Db, store: BlobStore, modelVersionId: string): Promise<AttributionIndexRow | null> {
   const version = await findModelVersion(db, modelVersionId);
-  if (!version || version.versionNumber === null) throw new AttributionIndexError(`${modelVersionId} is not a trained model version`);
+  if (!version) throw new AttributionIndexError(`model version ${modelVersionId} does not exist`, { retryable: false });
   await requestIndex(db, version);
   const existing = await findIndex(db, modelVersionId);
   if (existing?.status === "ready") return existing;
@@ -45,8 +51,10 @@ export async function buildAttributionIndex(db: Db, store: BlobStore, modelVersi
   if (!claim) return null;
   const started = performance.now();
   try {
+    // Checked once claimed, so the row records the failure and the builder moves on to the next.
+    if (version.versionNumber === null) throw new AttributionIndexError(`${modelVersionId} is not a trained model version`, { retryable: false });
     const snapshots = await trainingSnapshots(db, modelVersionId);
-    if (snapshots.length === 0) throw new AttributionIndexError(`model version ${modelVersionId} names no training snapshot`);
+    if (snapshots.length === 0) throw new AttributionIndexError(`model version ${modelVersionId} names no training snapshot`, { retryable: false });
     // Opened one after the other as the build reaches them, so no download idles meanwhile.
     const built = await buildIndexFromSnapshots(snapshots.map((s) => (async function* () { yield* await store.get(s.key); })()));
     const prefix = `attribution/${modelVersionId}/${built.indexHash}/`;
@@ -92,11 +100,11 @@ const CACHED_INDEXES = 4;
 
 async function loadFromStore(store: BlobStore, prefix: string, indexHash: string): Promise<AttributionIndex> {
   const manifestText = (await readBlob(store, `${prefix}manifest.json`)).toString("utf8");
-  if (sha256Hex(manifestText) !== indexHash) throw new AttributionIndexError(`the index manifest at ${prefix} does not hash to ${indexHash}`);
+  if (sha256Hex(manifestText) !== indexHash) throw new AttributionIndexError(`the index manifest at ${prefix} does not hash to ${indexHash}`, { retryable: false });
   const manifest = JSON.parse(manifestText) as { files: Record<string, { sha256: string }> };
   const file = async (name: string) => {
     const bytes = await readBlob(store, `${prefix}${name}`);
-    if (sha256Hex(bytes) !== manifest.files[name]?.sha256) throw new AttributionIndexError(`${prefix}${name} does not match the index manifest`);
+    if (sha256Hex(bytes) !== manifest.files[name]?.sha256) throw new AttributionIndexError(`${prefix}${name} does not match the index manifest`, { retryable: false });
     return bytes;
   };
   const [text, sa, records] = await Promise.all([file("text.bin"), file("sa.bin"), file("records.jsonl")]);
@@ -108,7 +116,7 @@ async function loadFromStore(store: BlobStore, prefix: string, indexHash: string
 
 /** The ready index of a row, from the process cache or the blob store (files checked against the manifest). */
 export function loadAttributionIndex(store: BlobStore, row: Pick<AttributionIndexRow, "blobPrefix" | "indexHash">): Promise<AttributionIndex> {
-  if (!row.blobPrefix || !row.indexHash) throw new AttributionIndexError("the attribution index is not built yet");
+  if (!row.blobPrefix || !row.indexHash) throw new AttributionIndexError("the attribution index is not built yet", { retryable: true });
   const hit = cache.get(row.indexHash);
   if (hit) {
     cache.delete(row.indexHash);

@@ -1,50 +1,52 @@
-// Epoch roll-up: the amounts an epoch's inferences owe each contributor wallet, summed into
-// reward leaves (./leaf.ts) and the Merkle root the chain outbox commits later. Re-running it
-// for the same epoch and scope replaces the earlier roll-up.
-import { getAddress, type Hex } from "viem";
+// Epoch roll-up: what an epoch's attributed inferences owe each contributor, summed into one
+// share per wallet (or per contributor id where the snapshot named no wallet). The wallets'
+// shares are the (contributor, amount) leaves that the chain side hashes into the epoch's reward
+// tree (server/chain/rewards-merkle.ts) and commits. An epoch is rolled up once, after it has
+// ended and a grace period has passed, so the root committed for it never changes.
 import type { Db } from "@/server/db/connect";
-import { epochAmounts, epochLeaves, saveEpoch } from "@/server/db/queries/attribution";
-import { merkleProofOfLeaf, merkleRootOfLeaves } from "@/server/datanets/merkle";
-import { rewardLeaf } from "./leaf";
+import { epochAmounts, epochsToRollUp, findEpoch, insertEpoch } from "@/server/db/queries/attribution";
 
-export interface RollUpInput {
-  /** One model's inferences, or "all" models'. */
-  modelId: string | "all";
-  epoch: number;
-}
+/** Epochs are UTC days: epoch n covers [n·86400, (n+1)·86400) seconds since 1970. */
+export const EPOCH_SECONDS = 86_400;
+export const epochOf = (at: Date) => Math.floor(at.getTime() / 1000 / EPOCH_SECONDS);
 
-const isAddress = (wallet: string) => /^0x[0-9a-f]{40}$/.test(wallet);
+/** An epoch is rolled up this long after its end: attributions made by a replica whose clock runs late still land in it. */
+export const ROLL_UP_GRACE_SECONDS = 10 * 60;
 
-export async function rollUpEpoch(db: Db, input: RollUpInput) {
-  const modelId = input.modelId === "all" ? null : input.modelId;
-  const { amounts, inferences } = await epochAmounts(db, input.epoch, modelId);
+const WALLET = /^0x[0-9a-f]{40}$/;
+
+/** Rolls up the epoch; a second call leaves the first roll-up as it is. Returns the stored roll-up. */
+export async function rollUpEpoch(db: Db, epoch: number) {
+  const { amounts, inferences } = await epochAmounts(db, epoch);
+  let total = 0n;
   let withoutWallet = 0n;
-  const leaves: { wallet: string; amount: string; leaf: Hex }[] = [];
-  for (const a of amounts) {
-    const amount = BigInt(a.amount);
-    // Only addresses become leaves; a contributor with no (or no valid) wallet is owed the rest.
-    if (a.wallet === null || !isAddress(a.wallet)) withoutWallet += amount;
-    else if (amount > 0n) leaves.push({ wallet: a.wallet, amount: a.amount, leaf: rewardLeaf(getAddress(a.wallet), amount) });
-  }
-  leaves.sort((a, b) => (a.wallet < b.wallet ? -1 : 1));
-  const root = merkleRootOfLeaves(leaves.map((l) => l.leaf));
-  const total = leaves.reduce((sum, l) => sum + BigInt(l.amount), 0n);
-  const row = await saveEpoch(
-    db,
-    { scope: input.modelId, modelId, epoch: input.epoch, root, total: total.toString(), withoutWallet: withoutWallet.toString(), leafCount: leaves.length, inferenceCount: inferences },
-    leaves,
-  );
-  return { ...row, leaves };
+  const shares = amounts
+    .filter((a) => BigInt(a.amount) > 0n)
+    .map((a) => {
+      // A wallet the snapshot holds in another form than an address is kept by contributor id, out of the tree.
+      const wallet = a.wallet !== null && WALLET.test(a.wallet) ? a.wallet : null;
+      if (wallet) total += BigInt(a.amount);
+      else withoutWallet += BigInt(a.amount);
+      return { contributorKey: wallet ?? `contributor:${a.contributorId ?? "unknown"}`, wallet, contributorId: wallet ? null : a.contributorId, amount: a.amount };
+    });
+  await insertEpoch(db, { epoch, total: total.toString(), withoutWallet: withoutWallet.toString(), shareCount: shares.length, inferenceCount: inferences }, shares);
+  return (await findEpoch(db, epoch))!;
 }
 
-/** A wallet's claim in an epoch roll-up: its amount and the proof MerkleProof.verify accepts, or null. */
-export async function epochClaim(db: Db, epochId: string, wallet: string) {
-  const leaves = await epochLeaves(db, epochId);
-  const mine = leaves.find((l) => l.wallet === wallet.toLowerCase());
-  if (!mine) return null;
-  const proof = merkleProofOfLeaf(
-    leaves.map((l) => l.leaf as Hex),
-    mine.leaf as Hex,
-  );
-  return { wallet: getAddress(mine.wallet), amount: mine.amount, leaf: mine.leaf as Hex, proof: proof! };
+/** Rolls up every ended epoch (past the grace period) that has attributions and no roll-up; the services loop calls it. */
+export async function rollUpEndedEpochs(db: Db, now = new Date()) {
+  const open = epochOf(new Date(now.getTime() - ROLL_UP_GRACE_SECONDS * 1000));
+  const rolled: number[] = [];
+  for (const epoch of await epochsToRollUp(db, open)) {
+    await rollUpEpoch(db, epoch);
+    rolled.push(epoch);
+  }
+  return rolled;
+}
+
+/** The wallets' shares of a rolled-up epoch, as the chain side's reward tree takes them; null before the roll-up. */
+export async function epochRewardShares(db: Db, epoch: number) {
+  const row = await findEpoch(db, epoch);
+  if (!row) return null;
+  return row.shares.flatMap((s) => (s.wallet ? [{ contributor: s.wallet as `0x${string}`, amount: BigInt(s.amount) }] : []));
 }

@@ -32,6 +32,10 @@ function hashPair(a: Hex, b: Hex): Hex {
   return keccak256(concat(a < b ? [a, b] : [b, a]));
 }
 
+function sortedLeaves(contentHashes: readonly string[]): Hex[] {
+  return contentHashes.map(merkleLeaf).sort();
+}
+
 function nextLevel(level: Hex[]): Hex[] {
   const next: Hex[] = [];
   for (let i = 0; i < level.length; i += 2) {
@@ -42,18 +46,18 @@ function nextLevel(level: Hex[]): Hex[] {
   return next;
 }
 
-/** Root over leaf hashes already computed (any leaf encoding), built as above. */
-export function merkleRootOfLeaves(leaves: readonly Hex[]): Hex {
-  let level = leaves.map(toBytes32).sort();
+/** Root over the records' sha256 content hashes (hex, with or without 0x). */
+export function merkleRoot(contentHashes: readonly string[]): Hex {
+  let level = sortedLeaves(contentHashes);
   if (level.length === 0) return EMPTY_MERKLE_ROOT;
   while (level.length > 1) level = nextLevel(level);
   return level[0] as Hex;
 }
 
-/** Proof that `leaf` is one of `leaves`, or null when it is not. */
-export function merkleProofOfLeaf(leaves: readonly Hex[], leaf: Hex): Hex[] | null {
-  let level = leaves.map(toBytes32).sort();
-  let index = level.indexOf(toBytes32(leaf));
+/** Proof that `contentHash` is one of `contentHashes`, or null when it is not. */
+export function merkleProof(contentHashes: readonly string[], contentHash: string): Hex[] | null {
+  let level = sortedLeaves(contentHashes);
+  let index = level.indexOf(merkleLeaf(contentHash));
   if (index === -1) return null;
   const proof: Hex[] = [];
   while (level.length > 1) {
@@ -65,23 +69,8 @@ export function merkleProofOfLeaf(leaves: readonly Hex[], leaf: Hex): Hex[] | nu
   return proof;
 }
 
-/** What OpenZeppelin's `MerkleProof.verify` does: fold the proof into the leaf, compare with the root. */
-export function verifyLeafProof(root: Hex, leaf: Hex, proof: readonly Hex[]): boolean {
-  const computed = proof.reduce<Hex>((node, sibling) => hashPair(node, toBytes32(sibling)), toBytes32(leaf));
-  return computed === toBytes32(root) && toBytes32(root) !== EMPTY_MERKLE_ROOT;
-}
-
-/** Root over the records' sha256 content hashes (hex, with or without 0x). */
-export function merkleRoot(contentHashes: readonly string[]): Hex {
-  return merkleRootOfLeaves(contentHashes.map(merkleLeaf));
-}
-
-/** Proof that `contentHash` is one of `contentHashes`, or null when it is not. */
-export function merkleProof(contentHashes: readonly string[], contentHash: string): Hex[] | null {
-  return merkleProofOfLeaf(contentHashes.map(merkleLeaf), merkleLeaf(contentHash));
-}
-
 /** What the contract does: hash the content hash into its leaf, fold the proof, compare with the root. */
 export function verifyProof(root: Hex, contentHash: string, proof: readonly Hex[]): boolean {
-  return verifyLeafProof(root, merkleLeaf(contentHash), proof);
+  const computed = proof.reduce<Hex>((node, sibling) => hashPair(node, toBytes32(sibling)), merkleLeaf(contentHash));
+  return computed === toBytes32(root) && toBytes32(root) !== EMPTY_MERKLE_ROOT;
 }

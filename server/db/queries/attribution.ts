@@ -2,13 +2,15 @@
 // contributor shares, epoch roll-ups. Called by the services loops and the gateway with ids
 // they already hold (no user request reaches them directly), so they key by those ids; the
 // org of every row is stored for the dashboards' tenant filters.
-import { and, asc, eq, lt, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../connect";
 import {
-  attributionEpochLeaves,
   attributionEpochs,
+  attributionEpochShares,
   attributionIndexes,
+  attributionRequests,
   datanetVersions,
+  deployments,
   fineTuneDatasets,
   fineTunes,
   inferenceAttributions,
@@ -94,6 +96,52 @@ export async function finishIndexBuild(db: Db, id: string, attempt: number, resu
   return rows.length > 0;
 }
 
+/** The model version (its fine_tunes id) a deployment serves. */
+export async function findDeploymentVersion(db: Db, deploymentId: string) {
+  const [row] = await db.select({ id: deployments.fineTuneId, orgId: deployments.orgId }).from(deployments).where(eq(deployments.id, deploymentId));
+  return row ?? null;
+}
+
+/** Queues an inference for attribution; nothing when its inference id is queued already. */
+export async function enqueueAttributionRequest(db: Db, row: typeof attributionRequests.$inferInsert) {
+  await db.insert(attributionRequests).values(row).onConflictDoNothing();
+}
+
+/**
+ * Claims up to `limit` due requests, oldest first, and pushes each one's `notBefore` past
+ * `leaseSeconds`: another consumer skips it meanwhile, and takes it over if this one stops.
+ */
+export async function claimAttributionRequests(db: Db, limit: number, leaseSeconds: number) {
+  const due = db
+    .select({ id: attributionRequests.id })
+    .from(attributionRequests)
+    .where(and(eq(attributionRequests.status, "pending"), lte(attributionRequests.notBefore, sql`now()`)))
+    .orderBy(asc(attributionRequests.notBefore))
+    .limit(limit)
+    .for("update", { skipLocked: true });
+  return db.transaction((tx) =>
+    tx
+      .update(attributionRequests)
+      .set({ attempts: sql`${attributionRequests.attempts} + 1`, notBefore: sql`now() + make_interval(secs => ${leaseSeconds})` })
+      .where(inArray(attributionRequests.id, due))
+      .returning(),
+  );
+}
+
+/** A request is done: the attribution is stored, the output need not be kept. */
+export async function deleteAttributionRequest(db: Db, id: string) {
+  await db.delete(attributionRequests).where(eq(attributionRequests.id, id));
+}
+
+/** Tries the request again after `delaySeconds`, or gives up on it (`failed`), with the reason. */
+export async function deferAttributionRequest(db: Db, id: string, outcome: { retryInSeconds: number; error: string } | { failed: string }) {
+  const set =
+    "failed" in outcome
+      ? { status: "failed" as const, error: outcome.failed }
+      : { error: outcome.error, notBefore: sql`now() + make_interval(secs => ${outcome.retryInSeconds})` };
+  await db.update(attributionRequests).set(set).where(eq(attributionRequests.id, id));
+}
+
 export async function findAttribution(db: Db, inferenceId: string) {
   const [row] = await db.select().from(inferenceAttributions).where(eq(inferenceAttributions.inferenceId, inferenceId));
   if (!row) return null;
@@ -115,38 +163,48 @@ export async function insertAttribution(
   });
 }
 
-/** Per wallet (lowercased), the sum of the epoch's amounts; wallet null for contributors without one. */
-export async function epochAmounts(db: Db, epoch: number, modelId: string | null) {
+/** Epochs before `before` that have attributions and no roll-up yet, oldest first. */
+export async function epochsToRollUp(db: Db, before: number) {
+  const rows = await db
+    .selectDistinct({ epoch: inferenceAttributions.epoch })
+    .from(inferenceAttributions)
+    .leftJoin(attributionEpochs, eq(attributionEpochs.epoch, inferenceAttributions.epoch))
+    .where(and(lt(inferenceAttributions.epoch, before), isNull(attributionEpochs.epoch)))
+    .orderBy(asc(inferenceAttributions.epoch));
+  return rows.map((r) => r.epoch);
+}
+
+/** The epoch's amounts summed per lowercase wallet, or per contributor id where there is no wallet. */
+export async function epochAmounts(db: Db, epoch: number) {
   const wallet = sql<string | null>`lower(${inferenceAttributionShares.contributorWallet})`;
-  const where = and(eq(inferenceAttributions.epoch, epoch), modelId ? eq(inferenceAttributions.modelId, modelId) : undefined);
+  const contributorId = sql<string | null>`case when ${inferenceAttributionShares.contributorWallet} is null then ${inferenceAttributionShares.contributorId} end`;
   const amounts = await db
-    .select({ wallet, amount: sql<string>`sum(${inferenceAttributionShares.amount})::text` })
+    .select({ wallet, contributorId, amount: sql<string>`sum(${inferenceAttributionShares.amount})::text` })
     .from(inferenceAttributionShares)
     .innerJoin(inferenceAttributions, eq(inferenceAttributionShares.attributionId, inferenceAttributions.id))
-    .where(where)
-    .groupBy(wallet);
-  const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(inferenceAttributions).where(where);
+    .where(eq(inferenceAttributions.epoch, epoch))
+    .groupBy(wallet, contributorId);
+  const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(inferenceAttributions).where(eq(inferenceAttributions.epoch, epoch));
   return { amounts, inferences: count?.n ?? 0 };
 }
 
-/** Replaces the scope's roll-up of the epoch with this one, leaves included. */
-export async function saveEpoch(
-  db: Db,
-  epochRow: Omit<typeof attributionEpochs.$inferInsert, "id" | "createdAt">,
-  leaves: { wallet: string; amount: string; leaf: string }[],
-) {
+/** Stores an epoch's roll-up with its shares; false (and nothing written) when the epoch has one already. */
+export async function insertEpoch(db: Db, epochRow: typeof attributionEpochs.$inferInsert, shares: Omit<typeof attributionEpochShares.$inferInsert, "epoch">[]) {
   return db.transaction(async (tx) => {
-    await tx.delete(attributionEpochs).where(and(eq(attributionEpochs.scope, epochRow.scope), eq(attributionEpochs.epoch, epochRow.epoch)));
-    const [row] = await tx.insert(attributionEpochs).values(epochRow).returning();
-    if (leaves.length > 0) await tx.insert(attributionEpochLeaves).values(leaves.map((l) => ({ ...l, epochId: row!.id })));
-    return row!;
+    const [inserted] = await tx.insert(attributionEpochs).values(epochRow).onConflictDoNothing().returning({ epoch: attributionEpochs.epoch });
+    if (!inserted) return false;
+    if (shares.length > 0) await tx.insert(attributionEpochShares).values(shares.map((s) => ({ ...s, epoch: epochRow.epoch })));
+    return true;
   });
 }
 
-export async function epochLeaves(db: Db, epochId: string) {
-  return db
-    .select({ wallet: attributionEpochLeaves.wallet, amount: attributionEpochLeaves.amount, leaf: attributionEpochLeaves.leaf })
-    .from(attributionEpochLeaves)
-    .where(eq(attributionEpochLeaves.epochId, epochId))
-    .orderBy(asc(attributionEpochLeaves.wallet));
+export async function findEpoch(db: Db, epoch: number) {
+  const [row] = await db.select().from(attributionEpochs).where(eq(attributionEpochs.epoch, epoch));
+  if (!row) return null;
+  const shares = await db
+    .select({ contributorKey: attributionEpochShares.contributorKey, wallet: attributionEpochShares.wallet, contributorId: attributionEpochShares.contributorId, amount: attributionEpochShares.amount })
+    .from(attributionEpochShares)
+    .where(eq(attributionEpochShares.epoch, epoch))
+    .orderBy(asc(attributionEpochShares.contributorKey));
+  return { ...row, shares };
 }

@@ -2,7 +2,9 @@
 // snapshots, each inference's attribution (matched spans, records, contributor shares), and
 // per-epoch roll-ups into Merkle leaves whose root the chain commits.
 import { doublePrecision, foreignKey, index, integer, jsonb, numeric, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { apiKeys } from "./api-keys";
 import { fineTunes, models } from "./finetune";
+import { deployments } from "./serving";
 import { organizations } from "./orgs";
 
 /** pending: the version was trained, the index is yet to build; building: a builder claimed it (`startedAt`). */
@@ -45,6 +47,43 @@ export const attributionIndexes = pgTable(
   ],
 );
 
+/**
+ * Inferences waiting to be attributed (recordInferenceForAttribution): the output is kept only
+ * until the attribution consumer has matched it, then the row goes. pending: due at `notBefore`;
+ * failed: given up (`error` says why).
+ */
+export const attributionRequestStatus = pgEnum("attribution_request_status", ["pending", "failed"]);
+
+export const attributionRequests = pgTable(
+  "attribution_requests",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    inferenceId: text("inference_id").notNull(),
+    orgId: uuid("org_id").notNull(),
+    /** The model version that answered. */
+    fineTuneId: uuid("fine_tune_id").notNull(),
+    deploymentId: uuid("deployment_id"),
+    /** The API key that asked; null for the playground. */
+    keyId: uuid("key_id"),
+    output: text("output").notNull(),
+    promptTokens: integer("prompt_tokens").notNull(),
+    completionTokens: integer("completion_tokens").notNull(),
+    /** When the inference ended: its epoch. */
+    inferredAt: timestamp("inferred_at", { withTimezone: true }).notNull(),
+    status: attributionRequestStatus("status").notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    notBefore: timestamp("not_before", { withTimezone: true }).notNull().defaultNow(),
+    error: text("error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("attribution_requests_inference_id_key").on(t.inferenceId),
+    index("attribution_requests_status_not_before_idx").on(t.status, t.notBefore),
+    foreignKey({ name: "attribution_requests_org_id_fkey", columns: [t.orgId], foreignColumns: [organizations.id] }).onDelete("cascade"),
+    foreignKey({ name: "attribution_requests_fine_tune_id_fkey", columns: [t.fineTuneId], foreignColumns: [fineTunes.id] }).onDelete("cascade"),
+  ],
+);
+
 export const inferenceAttributions = pgTable(
   "inference_attributions",
   {
@@ -54,9 +93,12 @@ export const inferenceAttributions = pgTable(
     orgId: uuid("org_id").notNull(),
     modelId: uuid("model_id").notNull(),
     fineTuneId: uuid("fine_tune_id").notNull(),
+    deploymentId: uuid("deployment_id"),
+    /** The API key that asked; null for the playground. */
+    keyId: uuid("key_id"),
     indexId: uuid("index_id").notNull(),
     indexHash: text("index_hash").notNull(),
-    /** UTC day number (server/attribution/epochs.ts epochOf). */
+    /** UTC day number of when it was attributed (server/attribution/epochs.ts epochOf). */
     epoch: integer("epoch").notNull(),
     method: attributionMethod("method").notNull(),
     minWords: integer("min_words").notNull(),
@@ -76,6 +118,8 @@ export const inferenceAttributions = pgTable(
     foreignKey({ name: "inference_attributions_model_id_fkey", columns: [t.modelId], foreignColumns: [models.id] }).onDelete("cascade"),
     foreignKey({ name: "inference_attributions_fine_tune_id_fkey", columns: [t.fineTuneId], foreignColumns: [fineTunes.id] }).onDelete("cascade"),
     foreignKey({ name: "inference_attributions_index_id_fkey", columns: [t.indexId], foreignColumns: [attributionIndexes.id] }).onDelete("cascade"),
+    foreignKey({ name: "inference_attributions_deployment_id_fkey", columns: [t.deploymentId], foreignColumns: [deployments.id] }).onDelete("set null"),
+    foreignKey({ name: "inference_attributions_key_id_fkey", columns: [t.keyId], foreignColumns: [apiKeys.id] }).onDelete("set null"),
   ],
 );
 
@@ -101,43 +145,40 @@ export const inferenceAttributionShares = pgTable(
   ],
 );
 
-/** An epoch's roll-up for one model (`scope` = its id) or for all models (`scope` = "all"). */
-export const attributionEpochs = pgTable(
-  "attribution_epochs",
-  {
-    id: uuid("id").primaryKey().defaultRandom(),
-    scope: text("scope").notNull(),
-    modelId: uuid("model_id"),
-    epoch: integer("epoch").notNull(),
-    /** 0x Merkle root over the leaves (server/attribution/leaf.ts). */
-    root: text("root").notNull(),
-    /** Sum of the leaves' amounts. */
-    total: amount("total").notNull(),
-    /** Amounts owed to contributors with no wallet, kept out of the leaves. */
-    withoutWallet: amount("without_wallet").notNull(),
-    leafCount: integer("leaf_count").notNull(),
-    inferenceCount: integer("inference_count").notNull(),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [
-    uniqueIndex("attribution_epochs_scope_epoch_key").on(t.scope, t.epoch),
-    foreignKey({ name: "attribution_epochs_model_id_fkey", columns: [t.modelId], foreignColumns: [models.id] }).onDelete("cascade"),
-  ],
-);
+/**
+ * An epoch's roll-up, made once after the epoch ends (server/attribution/epochs.ts): what its
+ * attributions owe, summed per contributor. The chain side commits the wallets' shares.
+ */
+export const attributionEpochs = pgTable("attribution_epochs", {
+  /** UTC day number (epochOf). */
+  epoch: integer("epoch").primaryKey(),
+  /** Sum of the shares that have a wallet: what the epoch's reward tree pays. */
+  total: amount("total").notNull(),
+  /** Sum of the shares of contributors the snapshots named no wallet for: owed, not in the tree. */
+  withoutWallet: amount("without_wallet").notNull(),
+  shareCount: integer("share_count").notNull(),
+  inferenceCount: integer("inference_count").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
 
-export const attributionEpochLeaves = pgTable(
-  "attribution_epoch_leaves",
+/** One per wallet (lowercase) of the epoch, or per contributor id where there is no wallet. */
+export const attributionEpochShares = pgTable(
+  "attribution_epoch_shares",
   {
-    epochId: uuid("epoch_id").notNull(),
-    wallet: text("wallet").notNull(),
+    epoch: integer("epoch").notNull(),
+    /** The lowercase wallet, or `contributor:<id>` when there is none. */
+    contributorKey: text("contributor_key").notNull(),
+    wallet: text("wallet"),
+    contributorId: uuid("contributor_id"),
     amount: amount("amount").notNull(),
-    leaf: text("leaf").notNull(),
   },
   (t) => [
-    primaryKey({ name: "attribution_epoch_leaves_pkey", columns: [t.epochId, t.wallet] }),
-    index("attribution_epoch_leaves_wallet_idx").on(t.wallet),
-    foreignKey({ name: "attribution_epoch_leaves_epoch_id_fkey", columns: [t.epochId], foreignColumns: [attributionEpochs.id] }).onDelete("cascade"),
+    primaryKey({ name: "attribution_epoch_shares_pkey", columns: [t.epoch, t.contributorKey] }),
+    index("attribution_epoch_shares_wallet_idx").on(t.wallet),
+    index("attribution_epoch_shares_contributor_id_idx").on(t.contributorId),
+    foreignKey({ name: "attribution_epoch_shares_epoch_fkey", columns: [t.epoch], foreignColumns: [attributionEpochs.epoch] }).onDelete("cascade"),
   ],
 );
 
 export type AttributionIndexRow = typeof attributionIndexes.$inferSelect;
+export type AttributionRequest = typeof attributionRequests.$inferSelect;
