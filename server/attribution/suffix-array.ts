@@ -35,19 +35,38 @@ function bucketBounds(counts: Int32Array, bounds: Int32Array, ends: boolean): In
   return bounds;
 }
 
-/** From LMS suffixes placed at their bucket ends, induces the L then the S suffixes. */
-function induce(s: Text, t: Uint8Array, sa: Int32Array, n: number, counts: Int32Array, bounds: Int32Array) {
+/**
+ * From LMS suffixes placed at their bucket ends (empty slots hold 0), induces the L then the S
+ * suffixes. As in Yuta Mori's sais-lite, no type array is read: an entry is stored as ~j when the
+ * suffix before it must not be induced by the current pass (its type follows from comparing two
+ * adjacent symbols, one cache line, where a type array would cost a second random access); each
+ * pass flips what it scanned, so the second pass sees the first pass's refusals as its work.
+ */
+function induce(s: Text, sa: Int32Array, n: number, counts: Int32Array, bounds: Int32Array) {
   const starts = bucketBounds(counts, bounds, false);
-  // The sentinel sorts first; the suffix before it (n - 1) is always L.
-  sa[starts[s[n - 1]!]!++] = n - 1;
+  // The sentinel sorts first; the suffix before it (n - 1) is L. An L suffix's predecessor is S when its symbol is smaller.
+  const last = n - 1;
+  sa[starts[s[last]!]!++] = last > 0 && s[last - 1]! < s[last]! ? ~last : last;
   for (let i = 0; i < n; i++) {
-    const j = sa[i]! - 1;
-    if (j >= 0 && t[j] === L) sa[starts[s[j]!]!++] = j;
+    let j = sa[i]!;
+    sa[i] = ~j;
+    if (j > 0) {
+      j--;
+      const c = s[j]!;
+      sa[starts[c]!++] = j > 0 && s[j - 1]! < c ? ~j : j;
+    }
   }
   const ends = bucketBounds(counts, bounds, true);
   for (let i = n - 1; i >= 0; i--) {
-    const j = sa[i]! - 1;
-    if (j >= 0 && t[j] === S) sa[--ends[s[j]!]!] = j;
+    let j = sa[i]!;
+    if (j > 0) {
+      j--;
+      const c = s[j]!;
+      // An S suffix's predecessor is L when its symbol is larger.
+      sa[--ends[c]!] = j === 0 || s[j - 1]! > c ? ~j : j;
+    } else {
+      sa[i] = ~j;
+    }
   }
 }
 
@@ -61,7 +80,7 @@ function sameLmsSubstring(s: Text, t: Uint8Array, n: number, p: number, q: numbe
 }
 
 function sais(s: Text, n: number, k: number): Int32Array {
-  const sa = new Int32Array(n).fill(-1);
+  const sa = new Int32Array(n);
   if (n === 0) return sa;
   if (n === 1) {
     sa[0] = 0;
@@ -74,14 +93,14 @@ function sais(s: Text, n: number, k: number): Int32Array {
   // Stage 1: sort the LMS substrings by one induced pass from their unsorted positions.
   const ends = bucketBounds(counts, bounds, true);
   for (let i = n - 1; i >= 1; i--) if (t[i] === S && t[i - 1] === L) sa[--ends[s[i]!]!] = i;
-  induce(s, t, sa, n, counts, bounds);
+  induce(s, sa, n, counts, bounds);
 
   let n1 = 0;
   for (let i = 0; i < n; i++) {
     const p = sa[i]!;
     if (p > 0 && t[p] === S && t[p - 1] === L) sa[n1++] = p;
   }
-  sa.fill(-1, n1);
+  sa.fill(0, n1);
   // Name each LMS substring by rank; LMS positions are ≥ 2 apart, so p >> 1 indexes them uniquely.
   let names = 0;
   let previous = -1;
@@ -109,13 +128,13 @@ function sais(s: Text, n: number, k: number): Int32Array {
   }
 
   // Stage 3: place the sorted LMS suffixes at their bucket ends (in reverse, keeping order), induce the rest.
-  sa.fill(-1);
+  sa.fill(0);
   const finalEnds = bucketBounds(counts, bounds, true);
   for (let i = n1 - 1; i >= 0; i--) {
     const p = positions[order[i]!]!;
     sa[--finalEnds[s[p]!]!] = p;
   }
-  induce(s, t, sa, n, counts, bounds);
+  induce(s, sa, n, counts, bounds);
   return sa;
 }
 
