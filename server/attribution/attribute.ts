@@ -20,8 +20,6 @@ export const attributeInferenceInput = z.object({
   /** The contributors' part of the fee, an integer in the smallest unit (wei), as a decimal string or bigint. */
   feeAmount: z.union([z.bigint(), z.string().regex(/^\d+$/, "must be a non-negative integer")]).transform((v) => BigInt(v)),
   minWords: z.number().int().min(1).max(1000).default(DEFAULT_MIN_WORDS),
-  /** Decides its epoch; default now (epochs.ts rolls an epoch up once it has ended). */
-  at: z.date().optional(),
 });
 
 /** Matching and weighing only: what the service stores and `verify` recomputes. */
@@ -40,7 +38,7 @@ export interface StoredAttribution extends Attribution {
 
 /** Attributes an inference once; a second call with the same inference id returns the first result. */
 export async function attributeInference(db: Db, store: BlobStore, input: z.input<typeof attributeInferenceInput>): Promise<StoredAttribution> {
-  const { modelVersionId, inferenceId, deploymentId, keyId, output, feeAmount, minWords, at } = attributeInferenceInput.parse(input);
+  const { modelVersionId, inferenceId, deploymentId, keyId, output, feeAmount, minWords } = attributeInferenceInput.parse(input);
   const done = await storedAttribution(db, inferenceId);
   if (done) return done;
   const version = await findModelVersion(db, modelVersionId);
@@ -66,7 +64,8 @@ export async function attributeInference(db: Db, store: BlobStore, input: z.inpu
       keyId,
       indexId: row.id,
       indexHash: row.indexHash!,
-      epoch: epochOf(at ?? new Date()),
+      // The epoch it is attributed in, not the one it was answered in: an epoch rolled up after its end gets nothing late.
+      epoch: epochOf(new Date()),
       method: result.method,
       minWords,
       outputSha256: sha256Hex(output),
