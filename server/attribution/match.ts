@@ -2,6 +2,7 @@
 // array: for every word of the output, the longest run of whole words starting there that
 // occurs in some record (narrowing the suffix-array range one word at a time); a run is kept
 // when it has at least `minWords` words and is not inside the run found for an earlier word.
+// Starts that can only give runs inside the previous one are skipped (nextStart).
 import type { AttributionIndex } from "./corpus";
 import { words, type Word } from "./normalize";
 import { SPACE } from "./word-suffix-array";
@@ -159,7 +160,6 @@ export function findSpans(index: AttributionIndex, output: string, minWords = DE
   if (!Number.isInteger(minWords) || minWords < 1) throw new Error(`minWords must be a positive integer, not ${minWords}`);
   const ws = words(output);
   const spans: MatchedSpan[] = [];
-  const decoder = new TextDecoder();
   let coveredTo = 0;
   for (let i = 0; i + minWords <= ws.length; ) {
     const run = longestFrom(index, ws, i);
@@ -172,7 +172,7 @@ export function findSpans(index: AttributionIndex, output: string, minWords = DE
     coveredTo = end;
     const text = ws
       .slice(i, end)
-      .map((w) => decoder.decode(w.bytes))
+      .map((w) => w.text)
       .join(" ");
     spans.push({
       start: ws[i]!.start,
