@@ -163,14 +163,22 @@ function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function time<T>(fn: () => T): [T, number] {
+interface Took {
+  wallMs: number;
+  /** This process's CPU time (all its threads): what other work on a shared machine does not stretch. */
+  cpuMs: number;
+}
+
+function time<T>(fn: () => T): [T, Took] {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const result = fn();
-  return [result, performance.now() - started];
+  const used = process.cpuUsage(cpu);
+  return [result, { wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 }];
 }
 
 /** libdivsufsort on the same text, when it and a C compiler are installed. */
-function divsufsortSeconds(text: Uint8Array): number | null {
+function divsufsort(text: Uint8Array): Took | null {
   const dir = mkdtempSync(path.join(os.tmpdir(), "tributary-bench-"));
   try {
     const binary = path.join(dir, "divsufsort");
@@ -178,11 +186,15 @@ function divsufsortSeconds(text: Uint8Array): number | null {
     if (built.status !== 0) return null;
     writeFileSync(path.join(dir, "text.bin"), text);
     const run = spawnSync(binary, [path.join(dir, "text.bin")], { encoding: "utf8" });
-    return run.status === 0 ? Number(run.stdout.trim()) : null;
+    if (run.status !== 0) return null;
+    const [wall, cpu] = run.stdout.trim().split(/\s+/).map(Number);
+    return { wallMs: wall! * 1000, cpuMs: cpu! * 1000 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
 async function main() {
   const loadAtStart = os.loadavg()[0]!;
@@ -192,64 +204,69 @@ async function main() {
 
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const built = await buildIndexFromSnapshots([
     (async function* () {
       yield* chunks;
     })(),
   ]);
-  const buildSeconds = (performance.now() - started) / 1000;
+  const cpuUsed = process.cpuUsage(cpuBefore);
+  const build: Took = { wallMs: performance.now() - started, cpuMs: (cpuUsed.user + cpuUsed.system) / 1000 };
   const buildRssMiB = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
   const { index } = built;
-  const [, wordSortMs] = time(() => wordSuffixArray(index.text));
+  global.gc?.();
+  const [, wordSort] = time(() => wordSuffixArray(index.text));
   console.log(`built: ${mb(bytes).toFixed(1)} MB snapshot, ${mb(index.text.length).toFixed(1)} MB text, ${index.records.length.toLocaleString("en-US")} records, ${index.sa.length.toLocaleString("en-US")} words`);
 
   console.log("baseline: SA-IS over every byte…");
-  const [byteSa, byteSortMs] = time(() => suffixArray(index.text));
+  global.gc?.();
+  const [byteSa, byteSort] = time(() => suffixArray(index.text));
   const byteIndex: AttributionIndex = { ...index, sa: byteSa };
   console.log("reference: libdivsufsort…");
-  const cSeconds = divsufsortSeconds(index.text);
+  const cSort = divsufsort(index.text);
 
   const kinds = ["mixed", "new", "copied"] as const;
-  const latencies: Record<string, { ours: number[]; baseline: number[]; spans: number }> = {};
+  const latencies: Record<string, { ours: Took[]; baseline: Took[]; spans: number }> = {};
   for (const kind of kinds) {
     const outputs = Array.from({ length: QUERIES_PER_KIND }, () => output(kind, texts));
     for (const o of outputs.slice(0, 20)) findSpans(index, o, MIN_WORDS);
-    const entry = { ours: [] as number[], baseline: [] as number[], spans: 0 };
+    const entry = { ours: [] as Took[], baseline: [] as Took[], spans: 0 };
     // One path at a time, so neither pays for the other's garbage.
     const ours = outputs.map((o) => {
-      const [result, ms] = time(() => weighSpans(index, findSpans(index, o, MIN_WORDS), 10n ** 18n));
-      entry.ours.push(ms);
+      const [result, took] = time(() => weighSpans(index, findSpans(index, o, MIN_WORDS), 10n ** 18n));
+      entry.ours.push(took);
       entry.spans += result.spans.length;
       return JSON.stringify(result);
     });
     outputs.forEach((o, i) => {
-      const [theirs, ms] = time(() => weighSpans(byteIndex, byteLevelSpans(byteIndex, o, MIN_WORDS), 10n ** 18n));
-      entry.baseline.push(ms);
+      const [theirs, took] = time(() => weighSpans(byteIndex, byteLevelSpans(byteIndex, o, MIN_WORDS), 10n ** 18n));
+      entry.baseline.push(took);
       if (JSON.stringify(theirs) !== ours[i]) throw new Error(`the two query paths disagree on output:\n${o}`);
     });
-    entry.ours.sort((a, b) => a - b);
-    entry.baseline.sort((a, b) => a - b);
     latencies[kind] = entry;
   }
-  const all = Object.values(latencies)
-    .flatMap((l) => l.ours)
-    .sort((a, b) => a - b);
+  const ms = (took: Took[], of: keyof Took) => took.map((t) => t[of]).sort((a, b) => a - b);
+  const all = Object.values(latencies).flatMap((l) => l.ours);
 
   const textMB = mb(index.text.length);
+  const rate = (megabytes: number, took: Took | null) => (took === null ? null : { wall: megabytes / (took.wallMs / 1000), cpu: megabytes / (took.cpuMs / 1000) });
+  const rates = { build: rate(mb(bytes), build)!, word: rate(textMB, wordSort)!, byte: rate(textMB, byteSort)!, c: rate(textMB, cSort) };
+  const pair = (r: { wall: number; cpu: number } | null, unit: string) => (r === null ? "not installed" : `${r.wall.toFixed(1)} / ${r.cpu.toFixed(1)} ${unit}`);
+  const p = (took: Took[], of: keyof Took) => `${percentile(ms(took, of), 50).toFixed(3)} / ${percentile(ms(took, of), 99).toFixed(3)}`;
   const rows: [string, string, string][] = [
-    ["full build (parse, normalize, word SA, hashes) per snapshot MB", `${(mb(bytes) / buildSeconds).toFixed(1)} MB/s`, `${buildSeconds.toFixed(1)} s, +${buildRssMiB.toFixed(0)} MiB RSS`],
-    ["suffix sort: word suffix array (ours) per text MB", `${(textMB / (wordSortMs / 1000)).toFixed(1)} MB/s`, `${(index.sa.length * 4 / index.text.length).toFixed(2)} index bytes per text byte`],
-    ["suffix sort: SA-IS over every byte (before) per text MB", `${(textMB / (byteSortMs / 1000)).toFixed(1)} MB/s`, "4 index bytes per text byte"],
-    ["suffix sort: libdivsufsort (C, one core) per text MB", cSeconds === null ? "not installed" : `${(textMB / cSeconds).toFixed(1)} MB/s`, "4 index bytes per text byte"],
+    ["full build (parse, normalize, word SA, hashes), snapshot MB per s", pair(rates.build, "MB/s"), `${(build.wallMs / 1000).toFixed(1)} s, +${buildRssMiB.toFixed(0)} MiB RSS`],
+    ["suffix sort: word suffix array (ours), text MB per s", pair(rates.word, "MB/s"), `${((index.sa.length * 4) / index.text.length).toFixed(2)} index bytes per text byte`],
+    ["suffix sort: SA-IS over every byte (before), text MB per s", pair(rates.byte, "MB/s"), "4 index bytes per text byte"],
+    ["suffix sort: libdivsufsort (C, one core), text MB per s", pair(rates.c, "MB/s"), "4 index bytes per text byte"],
   ];
   for (const kind of kinds) {
     const l = latencies[kind]!;
-    rows.push([`query ${kind} (${l.spans} spans in ${QUERIES_PER_KIND}): ours p50 / p99`, `${percentile(l.ours, 50).toFixed(3)} / ${percentile(l.ours, 99).toFixed(3)} ms`, `before: ${percentile(l.baseline, 50).toFixed(3)} / ${percentile(l.baseline, 99).toFixed(3)} ms`]);
+    rows.push([`query ${kind} (${l.spans} spans in ${QUERIES_PER_KIND}): ours p50 / p99`, `${p(l.ours, "wallMs")} ms`, `CPU ${p(l.ours, "cpuMs")} ms; before: ${p(l.baseline, "wallMs")} ms`]);
   }
-  rows.push(["query, all kinds: ours p50 / p99", `${percentile(all, 50).toFixed(3)} / ${percentile(all, 99).toFixed(3)} ms`, "goal ≤ 2 / ≤ 10 ms"]);
-  console.log(`\n${"".padEnd(66)} ${"result".padStart(18)}  notes`);
-  for (const [name, value, note] of rows) console.log(`${name.padEnd(66)} ${value.padStart(18)}  ${note}`);
+  rows.push(["query, all kinds: ours p50 / p99", `${p(all, "wallMs")} ms`, `CPU ${p(all, "cpuMs")} ms; goal ≤ 2 / ≤ 10 ms`]);
+  console.log(`\n${"rates: wall / CPU time".padEnd(66)} ${"result".padStart(22)}  notes`);
+  for (const [name, value, note] of rows) console.log(`${name.padEnd(66)} ${value.padStart(22)}  ${note}`);
 
   const cpus = os.cpus();
   console.log(`load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${os.loadavg()[0]!.toFixed(2)} on ${cpus.length} cores`);
@@ -257,32 +274,39 @@ async function main() {
     benchmark: "bench/attribution.ts",
     date: new Date().toISOString(),
     machine: `${cpus[0]?.model.trim() ?? "cpu"} x${cpus.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-    // Other work shares this machine: its load says how much of the cores the bench had.
-    load_average_1m: { start: Number(loadAtStart.toFixed(2)), end: Number(os.loadavg()[0]!.toFixed(2)) },
-    snapshot_mb: Number(mb(bytes).toFixed(1)),
-    text_mb: Number(textMB.toFixed(1)),
+    // Other work shares this machine: its load says how much of the cores the bench had, and
+    // the *_cpu_* figures (this process's CPU time) are what that load does not stretch.
+    load_average_1m: { start: round(loadAtStart), end: round(os.loadavg()[0]!) },
+    snapshot_mb: round(mb(bytes), 1),
+    text_mb: round(textMB, 1),
     records: index.records.length,
     words: index.sa.length,
-    build_mb_per_s: Number((mb(bytes) / buildSeconds).toFixed(2)),
-    build_seconds: Number(buildSeconds.toFixed(2)),
+    build_mb_per_s: round(rates.build.wall),
+    build_mb_per_cpu_s: round(rates.build.cpu),
+    build_seconds: round(build.wallMs / 1000),
     build_rss_growth_mib: Math.round(buildRssMiB),
-    word_sort_text_mb_per_s: Number((textMB / (wordSortMs / 1000)).toFixed(2)),
-    byte_sais_text_mb_per_s: Number((textMB / (byteSortMs / 1000)).toFixed(2)),
-    divsufsort_text_mb_per_s: cSeconds === null ? null : Number((textMB / cSeconds).toFixed(2)),
+    word_sort_text_mb_per_s: round(rates.word.wall),
+    word_sort_text_mb_per_cpu_s: round(rates.word.cpu),
+    byte_sais_text_mb_per_s: round(rates.byte.wall),
+    byte_sais_text_mb_per_cpu_s: round(rates.byte.cpu),
+    divsufsort_text_mb_per_s: rates.c === null ? null : round(rates.c.wall),
+    divsufsort_text_mb_per_cpu_s: rates.c === null ? null : round(rates.c.cpu),
     query_output_bytes: 1200,
     query_min_words: MIN_WORDS,
-    query_p50_ms: Number(percentile(all, 50).toFixed(4)),
-    query_p99_ms: Number(percentile(all, 99).toFixed(4)),
+    query_p50_ms: round(percentile(ms(all, "wallMs"), 50), 4),
+    query_p99_ms: round(percentile(ms(all, "wallMs"), 99), 4),
+    query_cpu_p50_ms: round(percentile(ms(all, "cpuMs"), 50), 4),
+    query_cpu_p99_ms: round(percentile(ms(all, "cpuMs"), 99), 4),
     queries: Object.fromEntries(
       Object.entries(latencies).map(([kind, l]) => [
         kind,
         {
           count: l.ours.length,
           spans: l.spans,
-          p50_ms: Number(percentile(l.ours, 50).toFixed(4)),
-          p99_ms: Number(percentile(l.ours, 99).toFixed(4)),
-          byte_level_p50_ms: Number(percentile(l.baseline, 50).toFixed(4)),
-          byte_level_p99_ms: Number(percentile(l.baseline, 99).toFixed(4)),
+          p50_ms: round(percentile(ms(l.ours, "wallMs"), 50), 4),
+          p99_ms: round(percentile(ms(l.ours, "wallMs"), 99), 4),
+          byte_level_p50_ms: round(percentile(ms(l.baseline, "wallMs"), 50), 4),
+          byte_level_p99_ms: round(percentile(ms(l.baseline, "wallMs"), 99), 4),
         },
       ]),
     ),
