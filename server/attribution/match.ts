@@ -76,38 +76,49 @@ class Cursor {
   }
 }
 
-const FIRST_WORDS_KEPT = 100_000;
-/** Per index, the range of the suffixes starting with a word, for the words queries have met. */
-const firstWordRanges = new WeakMap<AttributionIndex, Map<string, { lo: number; hi: number }>>();
+const PREFIXES_KEPT = 200_000;
+/** Per index, the suffix-array ranges of the one- and two-word prefixes that queries have met. */
+const prefixRanges = new WeakMap<AttributionIndex, Map<string, { lo: number; hi: number }>>();
 
-/** A cursor past the first word; its range is remembered, as outputs keep starting from common words. */
-function startAt(index: AttributionIndex, word: Word): Cursor {
-  let ranges = firstWordRanges.get(index);
-  if (!ranges) firstWordRanges.set(index, (ranges = new Map()));
-  let range = ranges.get(word.text);
+/**
+ * A cursor past `count` (1 or 2) words from `first`. Its range is remembered: outputs keep
+ * starting from common words and pairs, whose ranges are the widest and the slowest to narrow.
+ */
+function startAt(index: AttributionIndex, ws: Word[], first: number, count: 1 | 2): Cursor {
+  let ranges = prefixRanges.get(index);
+  if (!ranges) prefixRanges.set(index, (ranges = new Map()));
+  const last = ws[first + count - 1]!;
+  // Words hold no space, so the joined key names one pair.
+  const key = count === 1 ? last.text : `${ws[first]!.text} ${last.text}`;
+  let range = ranges.get(key);
   if (!range) {
-    const cursor = new Cursor(index);
-    cursor.extend(word.bytes);
+    const cursor = count === 1 ? new Cursor(index) : startAt(index, ws, first, 1);
+    if (cursor.lo < cursor.hi) cursor.extend(last.bytes);
     range = { lo: cursor.lo, hi: cursor.hi };
-    if (ranges.size >= FIRST_WORDS_KEPT) ranges.clear();
-    ranges.set(word.text, range);
+    if (ranges.size >= PREFIXES_KEPT) ranges.clear();
+    ranges.set(key, range);
   }
-  return new Cursor(index, range.lo, range.hi, word.bytes.length + 1);
+  const depth = count === 1 ? last.bytes.length + 1 : ws[first]!.bytes.length + last.bytes.length + 2;
+  return new Cursor(index, range.lo, range.hi, depth);
 }
 
 /** The longest run of whole words from `first` that occurs in the index, with its suffix-array range. */
 function longestFrom(index: AttributionIndex, ws: Word[], first: number) {
-  const cursor = startAt(index, ws[first]!);
+  let cursor = startAt(index, ws, first, 1);
   if (cursor.lo === cursor.hi) return { words: 0, lo: 0, hi: 0 };
   let best = { words: 1, lo: cursor.lo, hi: cursor.hi };
-  for (let j = first + 1; j < ws.length && cursor.extend(ws[j]!.bytes); j++) best = { words: j - first + 1, lo: cursor.lo, hi: cursor.hi };
+  if (first + 1 === ws.length) return best;
+  cursor = startAt(index, ws, first, 2);
+  if (cursor.lo === cursor.hi) return best;
+  best = { words: 2, lo: cursor.lo, hi: cursor.hi };
+  for (let j = first + 2; j < ws.length && cursor.extend(ws[j]!.bytes); j++) best = { words: j - first + 1, lo: cursor.lo, hi: cursor.hi };
   return best;
 }
 
 function occurs(index: AttributionIndex, ws: Word[], first: number, last: number): boolean {
-  const cursor = startAt(index, ws[first]!);
+  const cursor = startAt(index, ws, first, last > first ? 2 : 1);
   if (cursor.lo === cursor.hi) return false;
-  for (let j = first + 1; j <= last; j++) if (!cursor.extend(ws[j]!.bytes)) return false;
+  for (let j = first + 2; j <= last; j++) if (!cursor.extend(ws[j]!.bytes)) return false;
   return true;
 }
 
