@@ -120,7 +120,9 @@ function sais(s: Text, n: number, k: number): Int32Array {
 
   // Stage 2: order the LMS suffixes, recursing while two LMS substrings share a name.
   let order: Int32Array;
-  if (names < n1) {
+  if (names * 10 >= n1 * 9 && names < n1) {
+    order = nearlyDistinctSuffixArray(reduced, names);
+  } else if (names < n1) {
     order = sais(reduced, n1, names);
   } else {
     order = new Int32Array(n1);
@@ -135,6 +137,52 @@ function sais(s: Text, n: number, k: number): Int32Array {
     sa[--finalEnds[s[p]!]!] = p;
   }
   induce(s, sa, n, counts, bounds);
+  return sa;
+}
+
+/**
+ * Prefix doubling (Larsson & Sadakane) for a string whose symbols are nearly all distinct, as the
+ * reduced string of word-level text is: one counting sort places every suffix whose first symbol
+ * is unique, and only the few groups sharing a first symbol are sorted further, by the rank of
+ * the suffix h symbols on (h = 1, 2, 4, …). SA-IS would spend a random access into an
+ * alphabet-sized bucket array on every suffix, twice.
+ */
+export function nearlyDistinctSuffixArray(s: Int32Array, k: number): Int32Array {
+  const n = s.length;
+  const counts = symbolCounts(s, n, k);
+  const starts = bucketBounds(counts, new Int32Array(k), false);
+  const sa = new Int32Array(n);
+  for (let i = 0; i < n; i++) sa[starts[s[i]!]!++] = i;
+  // A suffix's rank is the last index of its group in `sa`: final once the group is one suffix.
+  const rank = new Int32Array(n);
+  let groups: number[] = [];
+  for (let end = 0, c = 0; c < k; c++) {
+    const start = end;
+    end += counts[c]!;
+    for (let x = start; x < end; x++) rank[sa[x]!] = end - 1;
+    if (end - start > 1) groups.push(start, end);
+  }
+  for (let h = 1; groups.length > 0; h *= 2) {
+    const next: number[] = [];
+    for (let g = 0; g < groups.length; g += 2) {
+      const a = groups[g]!;
+      const b = groups[g + 1]!;
+      // Ranks before this group's update: suffixes past the end sort first (-1).
+      const key = (p: number) => (p + h < n ? rank[p + h]! : -1);
+      const members = Array.from(sa.subarray(a, b), (p) => [key(p), p] as const).sort((x, y) => x[0] - y[0]);
+      for (let x = 0; x < members.length; ) {
+        let y = x + 1;
+        while (y < members.length && members[y]![0] === members[x]![0]) y++;
+        for (let z = x; z < y; z++) {
+          sa[a + z] = members[z]![1];
+          rank[members[z]![1]] = a + y - 1;
+        }
+        if (y - x > 1) next.push(a + x, a + y);
+        x = y;
+      }
+    }
+    groups = next;
+  }
   return sa;
 }
 

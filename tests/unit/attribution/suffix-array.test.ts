@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { naiveSuffixArray, suffixArray } from "@/server/attribution/suffix-array";
+import { integerSuffixArray, naiveSuffixArray, nearlyDistinctSuffixArray, suffixArray } from "@/server/attribution/suffix-array";
 import { SEPARATOR, SPACE, wordSuffixArray } from "@/server/attribution/word-suffix-array";
 import { indexOfRecords, random } from "./helpers";
 
@@ -48,6 +48,39 @@ describe("suffixArray (SA-IS)", () => {
     const sa = suffixArray(text);
     expect(isSorted(text, sa)).toBe(true);
     expect([...sa]).toEqual([...naiveSuffixArray(text)]);
+  });
+});
+
+describe("integer suffix arrays", () => {
+  /** Suffix starts sorted by comparing the integer sequences, a shorter suffix first. */
+  const naive = (s: Int32Array) =>
+    Array.from(s.keys()).sort((a, b) => {
+      for (let d = 0; ; d++) {
+        if (a + d === s.length) return -1;
+        if (b + d === s.length) return 1;
+        if (s[a + d] !== s[b + d]) return s[a + d]! - s[b + d]!;
+      }
+    });
+
+  it("prefix doubling and SA-IS both equal the definition on nearly distinct, repetitive and periodic sequences", () => {
+    const next = random(19);
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + Math.floor(next() * 300);
+      const k = trial % 3 === 0 ? n : trial % 3 === 1 ? 1 + Math.floor(next() * 4) : 1 + Math.floor(n * (0.5 + next() / 2));
+      const symbols = Int32Array.from({ length: n }, (_, i) => (trial % 5 === 4 ? i % k : Math.floor(next() * k)));
+      const expected = naive(symbols);
+      expect([...nearlyDistinctSuffixArray(symbols, k)], `trial ${trial}`).toEqual(expected);
+      expect([...integerSuffixArray(symbols, k)], `trial ${trial}`).toEqual(expected);
+    }
+  });
+
+  it("SA-IS hands a nearly distinct reduced string to prefix doubling and still sorts long repeats", () => {
+    // Words repeated in long runs: the reduced string after the first level repeats too.
+    const next = random(23);
+    const phrase = Int32Array.from({ length: 400 }, () => Math.floor(next() * 5000));
+    const symbols = new Int32Array(3000);
+    for (let i = 0; i < symbols.length; i++) symbols[i] = i % 1000 < 400 ? phrase[i % 1000]! : Math.floor(next() * 5000);
+    expect([...integerSuffixArray(symbols, 5000)]).toEqual(naive(symbols));
   });
 });
 
