@@ -15,8 +15,8 @@ export const ROLL_UP_GRACE_SECONDS = 10 * 60;
 
 const WALLET = /^0x[0-9a-f]{40}$/;
 
-/** Rolls up the epoch; a second call leaves the first roll-up as it is. Returns the stored roll-up. */
-export async function rollUpEpoch(db: Db, epoch: number) {
+/** Rolls up the epoch (epochs go in order: epochsToRollUp relies on it); a second call leaves the first roll-up as it is. */
+async function rollUpEpoch(db: Db, epoch: number) {
   const { amounts, inferences } = await epochAmounts(db, epoch);
   let total = 0n;
   let withoutWallet = 0n;
@@ -30,7 +30,6 @@ export async function rollUpEpoch(db: Db, epoch: number) {
       return { contributorKey: wallet ?? `contributor:${a.contributorId ?? "unknown"}`, wallet, contributorId: wallet ? null : a.contributorId, amount: a.amount };
     });
   await insertEpoch(db, { epoch, total: total.toString(), withoutWallet: withoutWallet.toString(), shareCount: shares.length, inferenceCount: inferences }, shares);
-  return (await findEpoch(db, epoch))!;
 }
 
 /** Rolls up every ended epoch (past the grace period) that has attributions and no roll-up; the services loop calls it. */

@@ -9,6 +9,7 @@ import { attributeQueuedInferences } from "./requests";
 
 const INDEX_EVERY_MS = 15_000;
 const ATTRIBUTE_EVERY_MS = 2_000;
+const ROLL_UP_EVERY_MS = 60_000;
 
 /** Runs `step` every `ms`, never two at once in this process; errors are logged, the loop goes on. */
 function every(ms: number, name: string, step: () => Promise<unknown>) {
@@ -32,7 +33,7 @@ export function startAttributionLoops(deps: () => { db: Db; store: BlobStore }) 
     }),
     every(ATTRIBUTE_EVERY_MS, "attribution consumer", async () => {
       while ((await attributeQueuedInferences(deps().db, deps().store)) > 0);
-      await rollUpEndedEpochs(deps().db);
     }),
+    every(ROLL_UP_EVERY_MS, "attribution epoch roll-up", () => rollUpEndedEpochs(deps().db)),
   ];
 }

@@ -2,7 +2,7 @@
 // contributor shares, epoch roll-ups. Called by the services loops and the gateway with ids
 // they already hold (no user request reaches them directly), so they key by those ids; the
 // org of every row is stored for the dashboards' tenant filters.
-import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, lte, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../connect";
 import {
   attributionEpochs,
@@ -163,13 +163,16 @@ export async function insertAttribution(
   });
 }
 
-/** Epochs before `before` that have attributions and no roll-up yet, oldest first. */
+/**
+ * Epochs before `before` that have attributions and no roll-up yet, oldest first. Epochs are
+ * rolled up in order, so only those after the last rolled-up one are read.
+ */
 export async function epochsToRollUp(db: Db, before: number) {
+  const [last] = await db.select({ epoch: sql<number | null>`max(${attributionEpochs.epoch})` }).from(attributionEpochs);
   const rows = await db
     .selectDistinct({ epoch: inferenceAttributions.epoch })
     .from(inferenceAttributions)
-    .leftJoin(attributionEpochs, eq(attributionEpochs.epoch, inferenceAttributions.epoch))
-    .where(and(lt(inferenceAttributions.epoch, before), isNull(attributionEpochs.epoch)))
+    .where(and(lt(inferenceAttributions.epoch, before), gt(inferenceAttributions.epoch, last?.epoch ?? -1)))
     .orderBy(asc(inferenceAttributions.epoch));
   return rows.map((r) => r.epoch);
 }
