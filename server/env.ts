@@ -74,6 +74,14 @@ const schema = z.object({
   WORKER_LEASE_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
   /** A failed attempt is retried after this many seconds, doubling per attempt (capped at 10 minutes). */
   JOB_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
+  /** What contributors earn per token (prompt and completion) of an inference, in the reward token's smallest unit. */
+  ATTRIBUTION_REWARD_PER_TOKEN: z
+    .string()
+    .regex(/^\d+$/, "ATTRIBUTION_REWARD_PER_TOKEN must be a non-negative integer (the reward token's smallest unit)")
+    .default("1000000000000")
+    .transform((v) => BigInt(v)),
+  /** The shortest run of words of an output that counts as reproduced from a training record. */
+  ATTRIBUTION_MIN_WORDS: z.coerce.number().int().min(1).max(1000).default(6),
 }).superRefine((settings, ctx) => {
   if (!settings.CHAIN_RPC_URL) return;
   for (const key of ["CHAIN_REGISTRY_ADDRESS", "CHAIN_REWARDS_ADDRESS"] as const) {

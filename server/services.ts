@@ -1,12 +1,15 @@
 // Background loops of the web process: the lease reaper requeues jobs whose worker went
-// silent, and the chain sender sends the outbox's commits. Started once per process by
-// instrumentation.ts; safe to run in every replica (the sender holds a lease per signer).
+// silent; the chain sender sends the outbox's commits; the attribution loops index trained
+// versions and attribute inferences. Started once per process by instrumentation.ts; safe to run
+// in every replica (the sender holds a lease per signer, index builds are claimed in the database).
 import "server-only";
+import { startAttributionLoops } from "@/server/attribution/loops";
 import { appChainConfig } from "@/server/chain/config";
 import { ChainSender } from "@/server/chain/sender";
 import { getDb } from "@/server/db/client";
 import { appQueuePolicy } from "@/server/jobs/app-worker-api";
 import { reapExpiredLeases } from "@/server/jobs/queue";
+import { getBlobStore } from "@/server/storage/app-store";
 
 const REAP_EVERY_MS = 10_000;
 const globalForServices = globalThis as unknown as { tributaryServices?: { reaper: NodeJS.Timeout; sender: ChainSender | null } };
@@ -32,4 +35,5 @@ export function startServices() {
   }, REAP_EVERY_MS);
   reaper.unref();
   globalForServices.tributaryServices = { reaper, sender: startChainSender() };
+  startAttributionLoops(() => ({ db: getDb(), store: getBlobStore() }));
 }

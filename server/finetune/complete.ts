@@ -1,6 +1,8 @@
 // What a succeeded fine-tune leaves behind: the adapter's files (checked to be this job's and
-// present) and a new model version with its metrics and eval report.
+// present), a new model version with its metrics and eval report, and a pending attribution
+// index that the services' index builder builds next (server/attribution/build.ts).
 import type { Tx } from "@/server/db/connect";
+import { requestIndex } from "@/server/db/queries/attribution";
 import { assignVersion, findRunByJob } from "@/server/db/queries/finetune";
 import type { Job } from "@/server/db/schema";
 import { jobBlobPrefix } from "@/server/jobs/payloads";
@@ -31,4 +33,7 @@ export async function recordFineTuneResult(tx: Tx, job: Job, result: FinetuneRes
     metrics: result.metrics,
     evalReport: result.evalReport,
   });
+  // Only the request, in the same transaction: building reads whole snapshots and must not hold
+  // the worker's `complete` call, and a version can never end up without its index row.
+  await requestIndex(tx, { id: run.id, orgId: job.orgId, modelId: run.modelId });
 }

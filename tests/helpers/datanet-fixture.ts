@@ -7,7 +7,19 @@ import { datanetRecords, type RecordFormat } from "@/server/db/schema";
 import { callerFor } from "./context";
 import type { TestOrg } from "./orgs";
 
-export async function publishedDatanet(db: Db, org: TestOrg, name: string, contents: object[], recordFormat: RecordFormat = "chat", context: Partial<Context> = {}) {
+/** Contributors default to the org's owner; `contributor` names another (and a wallet) per
+ * record; `context` overrides parts of the owner's request context (e.g. its chain). */
+export async function publishedDatanet(
+  db: Db,
+  org: TestOrg,
+  name: string,
+  contents: object[],
+  recordFormat: RecordFormat = "chat",
+  {
+    context = {},
+    contributor = () => ({ contributorId: org.owner.userId, contributorWallet: null }),
+  }: { context?: Partial<Context>; contributor?: (i: number) => { contributorId: string; contributorWallet: string | null } } = {},
+) {
   const owner = callerFor(db, org.owner.userId, context);
   const draft = await owner.datanets.createDraft({ orgSlug: org.slug, name });
   await owner.datanets.saveDraft({ orgSlug: org.slug, datanetSlug: draft.slug, summary: "Fixture", recordFormat, license: "CC-BY-4.0", visibility: "private", contributionPolicy: "approval" });
@@ -18,7 +30,7 @@ export async function publishedDatanet(db: Db, org: TestOrg, name: string, conte
       const text = JSON.stringify(content);
       return {
         datanetId: datanet.id,
-        contributorId: org.owner.userId,
+        ...contributor(i),
         contributorOrgId: null,
         contentHash: createHash("sha256").update(text).digest("hex"),
         content,

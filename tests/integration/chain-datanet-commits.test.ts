@@ -55,7 +55,7 @@ afterAll(async () => {
 
 describe("publishing a version", () => {
   it("queues the Datanet's registration once and each version's commit; the sender commits them as the files say", async () => {
-    const { datanet, version } = await publishedDatanet(database.db, org, "Dusk Birds", records, "chat", { chain: config });
+    const { datanet, version } = await publishedDatanet(database.db, org, "Dusk Birds", records, "chat", { context: { chain: config } });
     const owner = callerFor(database.db, org.owner.userId, { chain: config });
     const registration = await row(datanetRegistrationKey(datanet.id));
     expect(registration).toMatchObject({ status: "pending", call: { contract: "registry", functionName: "registerDatanet" } });
@@ -98,14 +98,14 @@ describe("publishing a version", () => {
     const walletOrg = await createOrgWithOwner(database.db, "Wallet Birds");
     const wallet = devAccount(9).account.address;
     await database.db.update(users).set({ walletAddress: wallet.toLowerCase() }).where(eq(users.id, walletOrg.owner.userId));
-    const { datanet } = await publishedDatanet(database.db, walletOrg, "Owned Birds", records, "chat", { chain: config });
+    const { datanet } = await publishedDatanet(database.db, walletOrg, "Owned Birds", records, "chat", { context: { chain: config } });
     await driveUntil(testSender(database.db, config), async () => (await openRows()) === 0);
     const [owner] = (await read("datanets", [uuidToBytes32(datanet.id)])) as readonly unknown[];
     expect(getAddress(owner as Hex)).toBe(wallet);
   });
 
   it("without a chain, or without a committer key, queues nothing and shows no commits", async () => {
-    const { datanet, version } = await publishedDatanet(database.db, org, "Offline Birds", records, "chat", { chain: null });
+    const { datanet, version } = await publishedDatanet(database.db, org, "Offline Birds", records, "chat", { context: { chain: null } });
     const noKey = { ...config, committerKey: null };
     await callerFor(database.db, org.owner.userId, { chain: noKey }).datanets.publishVersion({ orgSlug: org.slug, datanetSlug: datanet.slug });
     expect(await row(datanetRegistrationKey(datanet.id))).toBeNull();
@@ -115,7 +115,7 @@ describe("publishing a version", () => {
   });
 
   it("a commit the contract refuses shows the reason in words on the version, and is retried once the role is granted", async () => {
-    const { datanet } = await publishedDatanet(database.db, org, "Refused Birds", records, "chat", { chain: config });
+    const { datanet } = await publishedDatanet(database.db, org, "Refused Birds", records, "chat", { context: { chain: config } });
     const stranger = devAccount(8);
     const strangerSender = testSender(database.db, { ...config, committerKey: stranger.key });
     await driveUntil(strangerSender, async () => (await openRows()) === 0);
@@ -140,7 +140,7 @@ describe("publishing a version", () => {
 describe("a node that does not answer", () => {
   it("the status says the chain is unreachable and how many commits wait; publishing still works", async () => {
     const down: CommitterChain = { ...config, chainId: 4242, rpcUrl: "http://127.0.0.1:9" };
-    const { datanet } = await publishedDatanet(database.db, org, "Unreachable Birds", records, "chat", { chain: down });
+    const { datanet } = await publishedDatanet(database.db, org, "Unreachable Birds", records, "chat", { context: { chain: down } });
     const status = await callerFor(database.db, org.owner.userId, { chain: down }).chain.status();
     expect(status).toMatchObject({ configured: true, chainId: 4242, reachable: false, pending: 2 });
     expect(status.configured && status.unreachableReason).toMatch(/^the chain's RPC endpoint does not answer/);

@@ -6,3 +6,4 @@ export * from "./finetune";
 export * from "./serving";
 export * from "./api-keys";
 export * from "./chain";
+export * from "./attribution";

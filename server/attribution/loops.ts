@@ -1,0 +1,39 @@
+// The attribution loops of the services process: build the indexes of newly trained model
+// versions, attribute queued inferences, and roll up ended epochs. Every step is claimed or made
+// idempotent in the database, so each replica may run them.
+import type { Db } from "@/server/db/connect";
+import type { BlobStore } from "@/server/storage/types";
+import { buildNextIndex } from "./build";
+import { rollUpEndedEpochs } from "./epochs";
+import { attributeQueuedInferences } from "./requests";
+
+const INDEX_EVERY_MS = 15_000;
+const ATTRIBUTE_EVERY_MS = 2_000;
+const ROLL_UP_EVERY_MS = 60_000;
+
+/** Runs `step` every `ms`, never two at once in this process; errors are logged, the loop goes on. */
+function every(ms: number, name: string, step: () => Promise<unknown>) {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    step()
+      .catch((error: unknown) => console.error(`${name}:`, error))
+      .finally(() => (running = false));
+  }, ms);
+  timer.unref();
+  return timer;
+}
+
+export function startAttributionLoops(deps: () => { db: Db; store: BlobStore }) {
+  return [
+    // Builds until none is pending: one at a time, as a build holds a whole snapshot in memory.
+    every(INDEX_EVERY_MS, "attribution index builder", async () => {
+      while (await buildNextIndex(deps().db, deps().store));
+    }),
+    every(ATTRIBUTE_EVERY_MS, "attribution consumer", async () => {
+      while ((await attributeQueuedInferences(deps().db, deps().store)) > 0);
+    }),
+    every(ROLL_UP_EVERY_MS, "attribution epoch roll-up", () => rollUpEndedEpochs(deps().db)),
+  ];
+}

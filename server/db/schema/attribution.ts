@@ -1,0 +1,184 @@
+// Proof of Attribution, off-chain side: the suffix-array index of each model version's training
+// snapshots, each inference's attribution (matched spans, records, contributor shares), and
+// per-epoch roll-ups into Merkle leaves whose root the chain commits.
+import { doublePrecision, foreignKey, index, integer, jsonb, numeric, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { apiKeys } from "./api-keys";
+import { fineTunes, models } from "./finetune";
+import { deployments } from "./serving";
+import { organizations } from "./orgs";
+
+/** pending: the version was trained, the index is yet to build; building: a builder claimed it (`startedAt`). */
+export const attributionIndexStatus = pgEnum("attribution_index_status", ["pending", "building", "ready", "failed"]);
+export const attributionMethod = pgEnum("attribution_method", ["spans", "fallback"]);
+
+const amount = (name: string) => numeric(name, { precision: 78, scale: 0 });
+
+export const attributionIndexes = pgTable(
+  "attribution_indexes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** The model version (fine_tunes row) whose training snapshots are indexed. */
+    fineTuneId: uuid("fine_tune_id").notNull(),
+    orgId: uuid("org_id").notNull(),
+    modelId: uuid("model_id").notNull(),
+    status: attributionIndexStatus("status").notNull().default("pending"),
+    /** Hex sha256 of the index manifest (server/attribution/corpus.ts indexManifest). */
+    indexHash: text("index_hash"),
+    /** `attribution/<fineTuneId>/<indexHash>/`: manifest.json, text.bin, sa.bin, records.jsonl. */
+    blobPrefix: text("blob_prefix"),
+    /** The snapshots in index order: [{datanetVersionId, key, sha256}]. */
+    snapshots: jsonb("snapshots"),
+    recordCount: integer("record_count"),
+    textBytes: integer("text_bytes"),
+    buildMs: integer("build_ms"),
+    attempts: integer("attempts").notNull().default(0),
+    /** Why the last build failed. */
+    error: text("error"),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    readyAt: timestamp("ready_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("attribution_indexes_fine_tune_id_key").on(t.fineTuneId),
+    index("attribution_indexes_status_idx").on(t.status),
+    foreignKey({ name: "attribution_indexes_fine_tune_id_fkey", columns: [t.fineTuneId], foreignColumns: [fineTunes.id] }).onDelete("cascade"),
+    foreignKey({ name: "attribution_indexes_org_id_fkey", columns: [t.orgId], foreignColumns: [organizations.id] }).onDelete("cascade"),
+    foreignKey({ name: "attribution_indexes_model_id_fkey", columns: [t.modelId], foreignColumns: [models.id] }).onDelete("cascade"),
+  ],
+);
+
+/**
+ * Inferences waiting to be attributed (recordInferenceForAttribution): the output is kept only
+ * until the attribution consumer has matched it, then the row goes. pending: due at `notBefore`;
+ * failed: given up (`error` says why).
+ */
+export const attributionRequestStatus = pgEnum("attribution_request_status", ["pending", "failed"]);
+
+export const attributionRequests = pgTable(
+  "attribution_requests",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    inferenceId: text("inference_id").notNull(),
+    orgId: uuid("org_id").notNull(),
+    /** The model version that answered. */
+    fineTuneId: uuid("fine_tune_id").notNull(),
+    deploymentId: uuid("deployment_id"),
+    /** The API key that asked; null for the playground. */
+    keyId: uuid("key_id"),
+    output: text("output").notNull(),
+    promptTokens: integer("prompt_tokens").notNull(),
+    completionTokens: integer("completion_tokens").notNull(),
+    /** When the inference ended: its epoch. */
+    inferredAt: timestamp("inferred_at", { withTimezone: true }).notNull(),
+    status: attributionRequestStatus("status").notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    notBefore: timestamp("not_before", { withTimezone: true }).notNull().defaultNow(),
+    error: text("error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("attribution_requests_inference_id_key").on(t.inferenceId),
+    index("attribution_requests_status_not_before_idx").on(t.status, t.notBefore),
+    foreignKey({ name: "attribution_requests_org_id_fkey", columns: [t.orgId], foreignColumns: [organizations.id] }).onDelete("cascade"),
+    foreignKey({ name: "attribution_requests_fine_tune_id_fkey", columns: [t.fineTuneId], foreignColumns: [fineTunes.id] }).onDelete("cascade"),
+  ],
+);
+
+export const inferenceAttributions = pgTable(
+  "inference_attributions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** The gateway's id of the completion; attributing it again returns the stored row. */
+    inferenceId: text("inference_id").notNull(),
+    orgId: uuid("org_id").notNull(),
+    modelId: uuid("model_id").notNull(),
+    fineTuneId: uuid("fine_tune_id").notNull(),
+    deploymentId: uuid("deployment_id"),
+    /** The API key that asked; null for the playground. */
+    keyId: uuid("key_id"),
+    indexId: uuid("index_id").notNull(),
+    indexHash: text("index_hash").notNull(),
+    /** UTC day number of when it was attributed (server/attribution/epochs.ts epochOf). */
+    epoch: integer("epoch").notNull(),
+    method: attributionMethod("method").notNull(),
+    minWords: integer("min_words").notNull(),
+    /** Hex sha256 of the output's UTF-8 bytes. */
+    outputSha256: text("output_sha256").notNull(),
+    /** The contributors' part of the inference's fee, in the smallest unit (wei). */
+    feeAmount: amount("fee_amount").notNull(),
+    /** server/attribution/shares.ts WeightedSpan[]. */
+    spans: jsonb("spans").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("inference_attributions_inference_id_key").on(t.inferenceId),
+    index("inference_attributions_model_id_epoch_idx").on(t.modelId, t.epoch),
+    index("inference_attributions_epoch_idx").on(t.epoch),
+    foreignKey({ name: "inference_attributions_org_id_fkey", columns: [t.orgId], foreignColumns: [organizations.id] }).onDelete("cascade"),
+    foreignKey({ name: "inference_attributions_model_id_fkey", columns: [t.modelId], foreignColumns: [models.id] }).onDelete("cascade"),
+    foreignKey({ name: "inference_attributions_fine_tune_id_fkey", columns: [t.fineTuneId], foreignColumns: [fineTunes.id] }).onDelete("cascade"),
+    foreignKey({ name: "inference_attributions_index_id_fkey", columns: [t.indexId], foreignColumns: [attributionIndexes.id] }).onDelete("cascade"),
+    foreignKey({ name: "inference_attributions_deployment_id_fkey", columns: [t.deploymentId], foreignColumns: [deployments.id] }).onDelete("set null"),
+    foreignKey({ name: "inference_attributions_key_id_fkey", columns: [t.keyId], foreignColumns: [apiKeys.id] }).onDelete("set null"),
+  ],
+);
+
+/** One row per contributor (the snapshot's contributor id and wallet pair) of an inference. */
+export const inferenceAttributionShares = pgTable(
+  "inference_attribution_shares",
+  {
+    attributionId: uuid("attribution_id").notNull(),
+    /** `<contributorId>|<wallet>`, either part empty when the snapshot has none. */
+    contributorKey: text("contributor_key").notNull(),
+    contributorId: uuid("contributor_id"),
+    /** Lowercase 0x address, or null: such a share is kept but left out of the epoch's leaves. */
+    contributorWallet: text("contributor_wallet"),
+    weight: doublePrecision("weight").notNull(),
+    share: doublePrecision("share").notNull(),
+    amount: amount("amount").notNull(),
+  },
+  (t) => [
+    primaryKey({ name: "inference_attribution_shares_pkey", columns: [t.attributionId, t.contributorKey] }),
+    index("inference_attribution_shares_contributor_wallet_idx").on(t.contributorWallet),
+    index("inference_attribution_shares_contributor_id_idx").on(t.contributorId),
+    foreignKey({ name: "inference_attribution_shares_attribution_id_fkey", columns: [t.attributionId], foreignColumns: [inferenceAttributions.id] }).onDelete("cascade"),
+  ],
+);
+
+/**
+ * An epoch's roll-up, made once after the epoch ends (server/attribution/epochs.ts): what its
+ * attributions owe, summed per contributor. The chain side commits the wallets' shares.
+ */
+export const attributionEpochs = pgTable("attribution_epochs", {
+  /** UTC day number (epochOf). */
+  epoch: integer("epoch").primaryKey(),
+  /** Sum of the shares that have a wallet: what the epoch's reward tree pays. */
+  total: amount("total").notNull(),
+  /** Sum of the shares of contributors the snapshots named no wallet for: owed, not in the tree. */
+  withoutWallet: amount("without_wallet").notNull(),
+  shareCount: integer("share_count").notNull(),
+  inferenceCount: integer("inference_count").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** One per wallet (lowercase) of the epoch, or per contributor id where there is no wallet. */
+export const attributionEpochShares = pgTable(
+  "attribution_epoch_shares",
+  {
+    epoch: integer("epoch").notNull(),
+    /** The lowercase wallet, or `contributor:<id>` when there is none. */
+    contributorKey: text("contributor_key").notNull(),
+    wallet: text("wallet"),
+    contributorId: uuid("contributor_id"),
+    amount: amount("amount").notNull(),
+  },
+  (t) => [
+    primaryKey({ name: "attribution_epoch_shares_pkey", columns: [t.epoch, t.contributorKey] }),
+    index("attribution_epoch_shares_wallet_idx").on(t.wallet),
+    index("attribution_epoch_shares_contributor_id_idx").on(t.contributorId),
+    foreignKey({ name: "attribution_epoch_shares_epoch_fkey", columns: [t.epoch], foreignColumns: [attributionEpochs.epoch] }).onDelete("cascade"),
+  ],
+);
+
+export type AttributionIndexRow = typeof attributionIndexes.$inferSelect;
+export type AttributionRequest = typeof attributionRequests.$inferSelect;
