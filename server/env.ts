@@ -7,6 +7,14 @@ import { z } from "zod";
 
 const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url().optional());
 const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
+const optionalAddress = (contract: string) =>
+  z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, `must be the 0x-prefixed 20-byte address of the deployed ${contract}`)
+      .optional(),
+  );
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -40,15 +48,41 @@ const schema = z.object({
   S3_REGION: z.string().default("us-east-1"),
   S3_ACCESS_KEY_ID: optionalString,
   S3_SECRET_ACCESS_KEY: optionalString,
-  /** EVM JSON-RPC endpoint for attribution commits; unset: chain not configured. */
+  /** EVM JSON-RPC endpoint for attribution commits; unset: the local dev chain that `npm run dev` starts, if any. */
   CHAIN_RPC_URL: optionalUrl,
   CHAIN_ID: z.coerce.number().int().positive().default(31337),
+  /** Deployed contracts on CHAIN_RPC_URL's chain (required with it). */
+  CHAIN_REGISTRY_ADDRESS: optionalAddress("TributaryRegistry"),
+  CHAIN_REWARDS_ADDRESS: optionalAddress("TributaryRewards"),
+  /** Private key of an account granted the committer role; unset: nothing is sent (commits wait in the outbox). */
+  CHAIN_COMMITTER_KEY: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key (64 hex digits)")
+      .optional(),
+  ),
+  /** Blocks on top of a transaction's block (its own included) before a commit counts as confirmed. */
+  CHAIN_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(1),
+  /** Port of the local chain (anvil) that `npm run dev` starts when CHAIN_RPC_URL is unset. */
+  CHAIN_PORT: z.coerce.number().int().min(1).max(65535).default(8545),
   /** `npm run dev` starts a local worker (CPU, or the local GPU) with a platform token kept in DATA_DIR. */
   LOCAL_WORKER: z.stringbool().default(true),
   /** A worker's lease on a job expires when not renewed by a heartbeat for this long. */
   WORKER_LEASE_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
   /** A failed attempt is retried after this many seconds, doubling per attempt (capped at 10 minutes). */
   JOB_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
+}).superRefine((settings, ctx) => {
+  if (!settings.CHAIN_RPC_URL) return;
+  for (const key of ["CHAIN_REGISTRY_ADDRESS", "CHAIN_REWARDS_ADDRESS"] as const) {
+    if (!settings[key]) {
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: "required when CHAIN_RPC_URL is set: deploy the contracts there with `npm run contracts:deploy` and set the addresses it prints",
+      });
+    }
+  }
 });
 
 export type Env = z.infer<typeof schema>;

@@ -10,6 +10,8 @@
 //   the next level unchanged (and contributes no proof element).
 // - The root of one leaf is that leaf. The root of no leaves is EMPTY_MERKLE_ROOT (32 zero bytes),
 //   for which no proof verifies.
+// - The tree itself (merkleTreeOfLeaves) takes any 32-byte leaves; the attribution
+//   rewards reuse it with their own leaf (server/chain/rewards-merkle.ts).
 // - A proof lists the sibling at each level from the leaf up, skipping levels where the node was
 //   promoted; OpenZeppelin folds it with the same commutative hash, so no left/right flags.
 import { concat, hexToBytes, keccak256, type Hex } from "viem";
@@ -32,8 +34,8 @@ function hashPair(a: Hex, b: Hex): Hex {
   return keccak256(concat(a < b ? [a, b] : [b, a]));
 }
 
-function sortedLeaves(contentHashes: readonly string[]): Hex[] {
-  return contentHashes.map(merkleLeaf).sort();
+function sortedLeaves(leaves: readonly Hex[]): Hex[] {
+  return leaves.map(toBytes32).sort();
 }
 
 function nextLevel(level: Hex[]): Hex[] {
@@ -46,31 +48,50 @@ function nextLevel(level: Hex[]): Hex[] {
   return next;
 }
 
+export interface MerkleTree {
+  root: Hex;
+  /** Proof that `leaf` is in the tree, or null when it is not. */
+  proof(leaf: Hex): Hex[] | null;
+}
+
+/** The tree over already-hashed leaves (whatever they encode); its levels are built once. */
+export function merkleTreeOfLeaves(leaves: readonly Hex[]): MerkleTree {
+  const levels = [sortedLeaves(leaves)];
+  while (levels[levels.length - 1]!.length > 1) levels.push(nextLevel(levels[levels.length - 1]!));
+  const positions = new Map(levels[0]!.map((leaf, i) => [leaf, i]));
+  return {
+    root: levels[0]!.length === 0 ? EMPTY_MERKLE_ROOT : levels[levels.length - 1]![0]!,
+    proof(leaf) {
+      let index = positions.get(toBytes32(leaf));
+      if (index === undefined) return null;
+      const proof: Hex[] = [];
+      for (const level of levels.slice(0, -1)) {
+        const sibling = level[index ^ 1];
+        if (sibling !== undefined) proof.push(sibling);
+        index = Math.floor(index / 2);
+      }
+      return proof;
+    },
+  };
+}
+
+/** What MerkleProof.verify does with a leaf: fold the proof, compare with the root. */
+export function verifyLeafProof(root: Hex, leaf: Hex, proof: readonly Hex[]): boolean {
+  const computed = proof.reduce<Hex>((node, sibling) => hashPair(node, toBytes32(sibling)), toBytes32(leaf));
+  return computed === toBytes32(root) && toBytes32(root) !== EMPTY_MERKLE_ROOT;
+}
+
 /** Root over the records' sha256 content hashes (hex, with or without 0x). */
 export function merkleRoot(contentHashes: readonly string[]): Hex {
-  let level = sortedLeaves(contentHashes);
-  if (level.length === 0) return EMPTY_MERKLE_ROOT;
-  while (level.length > 1) level = nextLevel(level);
-  return level[0] as Hex;
+  return merkleTreeOfLeaves(contentHashes.map(merkleLeaf)).root;
 }
 
 /** Proof that `contentHash` is one of `contentHashes`, or null when it is not. */
 export function merkleProof(contentHashes: readonly string[], contentHash: string): Hex[] | null {
-  let level = sortedLeaves(contentHashes);
-  let index = level.indexOf(merkleLeaf(contentHash));
-  if (index === -1) return null;
-  const proof: Hex[] = [];
-  while (level.length > 1) {
-    const sibling = level[index ^ 1];
-    if (sibling !== undefined) proof.push(sibling);
-    level = nextLevel(level);
-    index = Math.floor(index / 2);
-  }
-  return proof;
+  return merkleTreeOfLeaves(contentHashes.map(merkleLeaf)).proof(merkleLeaf(contentHash));
 }
 
 /** What the contract does: hash the content hash into its leaf, fold the proof, compare with the root. */
 export function verifyProof(root: Hex, contentHash: string, proof: readonly Hex[]): boolean {
-  const computed = proof.reduce<Hex>((node, sibling) => hashPair(node, toBytes32(sibling)), merkleLeaf(contentHash));
-  return computed === toBytes32(root) && toBytes32(root) !== EMPTY_MERKLE_ROOT;
+  return verifyLeafProof(root, merkleLeaf(contentHash), proof);
 }
