@@ -5,3 +5,4 @@ export * from "./jobs";
 export * from "./finetune";
 export * from "./serving";
 export * from "./api-keys";
+export * from "./chain-index";
