@@ -1,6 +1,8 @@
 // Background loops of the web process: the lease reaper requeues jobs whose worker went
-// silent. Started once per process by instrumentation.ts; safe to run in every replica.
+// silent; the chain indexer follows the contracts' events. Started once per process by
+// instrumentation.ts; safe to run in every replica.
 import "server-only";
+import { startChainIndexer } from "@/server/chain/indexer-loop";
 import { getDb } from "@/server/db/client";
 import { appQueuePolicy } from "@/server/jobs/app-worker-api";
 import { reapExpiredLeases } from "@/server/jobs/queue";
@@ -15,4 +17,5 @@ export function startServices() {
     reapExpiredLeases(getDb(), policy).catch((error: unknown) => console.error("lease reaper:", error));
   }, REAP_EVERY_MS);
   globalForServices.tributaryServices.unref();
+  startChainIndexer(getDb());
 }
