@@ -109,12 +109,14 @@ async function findFork(db: Db, client: PublicClient, config: IndexerConfig, cur
 }
 
 type Fetched =
-  | { kind: "logs"; from: bigint; to: { number: bigint; hash: string }; header: BlockHeader; logs: MinedLog[]; range: bigint }
+  | { kind: "logs"; to: { number: bigint; hash: string }; header: BlockHeader; logs: MinedLog[]; range: bigint }
   /** The parent's block is no longer the node's block at that height. */
   | { kind: "reorg" }
-  /** Nothing to fetch (the parent is the safe head), or the chain moved under the fetch: look again next pass. */
+  /** Nothing to fetch: the parent is the safe head. */
   | { kind: "done" }
+  /** The chain moved under the fetch (shorter, or the last block replaced): look again next pass. */
   | { kind: "unstable" }
+  /** The node refused the range or its answer was too large. */
   | { kind: "too-wide"; range: bigint };
 
 /**
@@ -138,7 +140,7 @@ async function fetchRange(client: PublicClient, addresses: readonly `0x${string}
   }
   const after = await headerAt(client, to);
   if (after?.hash !== before.hash) return { kind: "unstable" };
-  return { kind: "logs", from, to: { number: to, hash: before.hash }, header: before, logs, range: to - from + 1n };
+  return { kind: "logs", to: { number: to, hash: before.hash }, header: before, logs, range: to - from + 1n };
 }
 
 /**
@@ -167,56 +169,59 @@ export async function indexOnce(db: Db, client: PublicClient, config: IndexerCon
     prefetched = null;
   };
 
-  for (let attempts = 0; pass.ranges < maxRanges && attempts < maxRanges * 4; attempts++) {
-    const waiting = performance.now();
-    const fetched = await (prefetched ?? fetchRange(client, addresses, cursor, rangeSize(), safeHead));
-    pass.timings.waitMs += since(waiting);
-    prefetched = null;
-    if (fetched.kind === "done") {
-      pass.caughtUp = true;
-      break;
-    }
-    if (fetched.kind === "unstable") break;
-    if (fetched.kind === "too-wide") {
-      state.blockRange = Number(fetched.range / 2n);
-      continue;
-    }
-    if (fetched.kind === "reorg") {
-      const fork = await findFork(db, client, config, cursor);
-      if (await rollBackTo(db, key, cursor, fork)) pass.reorgs.push({ from: cursor.number, to: fork.number });
-      cursor = await ensureCursor(db, key, config.startBlock);
-      continue;
-    }
+  try {
+    for (let attempts = 0; pass.ranges < maxRanges && attempts < maxRanges * 4; attempts++) {
+      const waiting = performance.now();
+      const fetched = await (prefetched ?? fetchRange(client, addresses, cursor, rangeSize(), safeHead));
+      pass.timings.waitMs += since(waiting);
+      prefetched = null;
+      if (fetched.kind === "done") {
+        pass.caughtUp = true;
+        break;
+      }
+      if (fetched.kind === "unstable") break;
+      if (fetched.kind === "too-wide") {
+        state.blockRange = Number(fetched.range / 2n);
+        continue;
+      }
+      if (fetched.kind === "reorg") {
+        const fork = await findFork(db, client, config, cursor);
+        if (await rollBackTo(db, key, cursor, fork)) pass.reorgs.push({ from: cursor.number, to: fork.number });
+        cursor = await ensureCursor(db, key, config.startBlock);
+        continue;
+      }
 
-    const { logs, to, range } = fetched;
-    // Next range: double, but no more blocks than this range's density says hold targetLogs.
-    const byDensity = logs.length > 0 ? Math.floor((Number(range) * targetLogs) / logs.length) : maxRange;
-    state.blockRange = Math.max(1, Math.min(maxRange, Number(range) * 2, byDensity));
-    if (to.number < safeHead && pass.ranges + 1 < maxRanges) prefetched = fetchRange(client, addresses, to, rangeSize(), safeHead);
+      const { logs, to, range } = fetched;
+      // Next range: double, but no more blocks than this range's density says hold targetLogs.
+      const byDensity = logs.length > 0 ? Math.floor((Number(range) * targetLogs) / logs.length) : maxRange;
+      state.blockRange = Math.max(1, Math.min(maxRange, Number(range) * 2, byDensity));
+      if (to.number < safeHead && pass.ranges + 1 < maxRanges) prefetched = fetchRange(client, addresses, to, rangeSize(), safeHead);
 
-    const blocks = new Map<bigint, BlockHeader>();
-    const oldestKept = to.number - BigInt(keepBlocks);
-    for (const log of logs) {
-      if (log.blockNumber >= oldestKept) blocks.set(log.blockNumber, { number: log.blockNumber, hash: log.blockHash, parentHash: null });
+      const blocks = new Map<bigint, BlockHeader>();
+      const oldestKept = to.number - BigInt(keepBlocks);
+      for (const log of logs) {
+        if (log.blockNumber >= oldestKept) blocks.set(log.blockNumber, { number: log.blockNumber, hash: log.blockHash, parentHash: null });
+      }
+      blocks.set(to.number, fetched.header);
+      const decoding = performance.now();
+      const batch = decode(logs);
+      pass.timings.decodeMs += since(decoding);
+      const writing = performance.now();
+      const written = await writeRange(db, { key, expected: cursor, batch, blocks: [...blocks.values()], to, keepBlocks });
+      pass.timings.writeMs += since(writing);
+      if (!written) {
+        // Another indexer moved the cursor: go on from where it is.
+        dropPrefetch();
+        cursor = await ensureCursor(db, key, config.startBlock);
+        continue;
+      }
+      cursor = to;
+      pass.ranges++;
+      pass.events += logs.length;
     }
-    blocks.set(to.number, fetched.header);
-    const decoding = performance.now();
-    const batch = decode(logs);
-    pass.timings.decodeMs += since(decoding);
-    const writing = performance.now();
-    const written = await writeRange(db, { key, expected: cursor, batch, blocks: [...blocks.values()], to, keepBlocks });
-    pass.timings.writeMs += since(writing);
-    if (!written) {
-      // Another indexer moved the cursor: go on from where it is.
-      dropPrefetch();
-      cursor = await ensureCursor(db, key, config.startBlock);
-      continue;
-    }
-    cursor = to;
-    pass.ranges++;
-    pass.events += logs.length;
+  } finally {
+    dropPrefetch();
   }
-  dropPrefetch();
   if (cursor.number >= safeHead) pass.caughtUp = true;
   pass.cursor = cursor;
   return pass;
