@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPublicClient, http } from "viem";
 import { deployTributary, type Deployment } from "@/server/chain/deploy";
 import { contractAddresses } from "@/server/chain/indexer-decode";
-import { ChainIndexer } from "@/server/chain/indexer-loop";
+import { ChainIndexer, chainIndexerStatus, startChainIndexer } from "@/server/chain/indexer-loop";
 import { cursorKey, indexOnce, type IndexerConfig } from "@/server/chain/indexer";
 import type { Db } from "@/server/db/connect";
 import { indexedClaims, indexedDatanet, indexedEpochs, indexedModel, indexedVersionCommits, readCursor } from "@/server/db/queries/chain-index";
@@ -192,5 +192,15 @@ describe("ChainIndexer status", () => {
     await expect.poll(() => indexedDatanet(db, CHAIN_ID, datanetId), { timeout: 10_000 }).not.toBeNull();
     await loop.stop();
     expect(loop.status().running).toBe(false);
+  });
+
+  it("startChainIndexer runs one indexer per process on the configured chain, and its status is what the dashboards read", async () => {
+    const settings = { rpcUrl: chain.anvil.url, chainId: CHAIN_ID, addresses: deployment, committerKey: null, confirmations: 1, source: "settings" as const };
+    const indexer = startChainIndexer(db, settings, deployment.deployedAtBlock)!;
+    expect(startChainIndexer(db, settings, deployment.deployedAtBlock)).toBe(indexer);
+    const head = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
+    await expect.poll(() => chainIndexerStatus()?.lastIndexedBlock, { timeout: 10_000 }).toBe(head);
+    expect(chainIndexerStatus()).toMatchObject({ chainId: CHAIN_ID, running: true, lastError: null });
+    await indexer.stop();
   });
 });
