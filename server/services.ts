@@ -1,10 +1,12 @@
 // Background loops of the web process: the lease reaper requeues jobs whose worker went
-// silent; the chain sender sends the outbox's commits; the attribution loops index trained
-// versions and attribute inferences. Started once per process by instrumentation.ts; safe to run
-// in every replica (the sender holds a lease per signer, index builds are claimed in the database).
+// silent; the chain sender sends the outbox's commits and the chain indexer follows the
+// contracts' events; the attribution loops index trained versions and attribute inferences.
+// Started once per process by instrumentation.ts; safe to run in every replica (the sender holds
+// a lease per signer, index builds are claimed in the database, indexing is idempotent).
 import "server-only";
 import { startAttributionLoops } from "@/server/attribution/loops";
 import { appChainConfig } from "@/server/chain/config";
+import { startChainIndexer } from "@/server/chain/indexer-loop";
 import { ChainSender } from "@/server/chain/sender";
 import { getDb } from "@/server/db/client";
 import { appQueuePolicy } from "@/server/jobs/app-worker-api";
@@ -35,5 +37,6 @@ export function startServices() {
   }, REAP_EVERY_MS);
   reaper.unref();
   globalForServices.tributaryServices = { reaper, sender: startChainSender() };
+  startChainIndexer(getDb(), appChainConfig());
   startAttributionLoops(() => ({ db: getDb(), store: getBlobStore() }));
 }

@@ -7,3 +7,4 @@ export * from "./serving";
 export * from "./api-keys";
 export * from "./chain";
 export * from "./attribution";
+export * from "./chain-index";
