@@ -12,9 +12,6 @@ import { tributaryRegistryAbi, tributaryRewardsAbi } from "./abi";
 export const chainContracts = { registry: tributaryRegistryAbi, rewards: tributaryRewardsAbi } as const;
 export type ChainContract = keyof typeof chainContracts;
 
-/** Every error and event of the platform's contracts, for decoding what a node answers. */
-export const allContractsAbi = [...tributaryRegistryAbi, ...tributaryRewardsAbi];
-
 type Abi<C extends ChainContract> = (typeof chainContracts)[C];
 type WriteName<C extends ChainContract> = ContractFunctionName<Abi<C>, "nonpayable" | "payable">;
 
@@ -51,6 +48,12 @@ export function uuidToBytes32(uuid: string): Hex {
   const hex = uuid.replace(/-/g, "").toLowerCase();
   if (!/^[0-9a-f]{32}$/.test(hex)) throw new Error(`not a uuid: ${uuid}`);
   return `0x${hex.padStart(64, "0")}`;
+}
+
+/** The uuid a bytes32 id holds (uuidToBytes32's inverse); null when it holds something else. */
+export function bytes32ToUuid(id: string): string | null {
+  const hex = /^0x0{32}([0-9a-fA-F]{32})$/.exec(id)?.[1]?.toLowerCase();
+  return hex ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}` : null;
 }
 
 /** A hex SHA-256 (with or without 0x) as bytes32. */
