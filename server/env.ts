@@ -64,6 +64,8 @@ const schema = z.object({
   ),
   /** Blocks on top of a transaction's block (its own included) before a commit counts as confirmed. */
   CHAIN_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(1),
+  /** A block explorer of the chain (e.g. https://basescan.org): the dashboards link `<url>/tx/<hash>` and `<url>/block/<n>`; unset: hashes as text only. */
+  CHAIN_EXPLORER_URL: optionalUrl,
   /** `npm run dev` starts a local chain (anvil, state in DATA_DIR/chain) when CHAIN_RPC_URL is unset. */
   LOCAL_CHAIN: z.stringbool().default(true),
   /** Port of the local chain (anvil) that `npm run dev` starts when CHAIN_RPC_URL is unset. */

@@ -3,7 +3,7 @@
 // cursor, so two indexers never both write a range or undo each other), the rollback of orphaned
 // blocks, and what the dashboards read. Bulk rows go in as one JSON parameter per statement
 // (jsonb_to_recordset): one round trip and no parameter limit, whatever the batch size.
-import { and, asc, desc, eq, getTableColumns, gt, lt, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, inArray, lt, lte, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { DecodedBatch } from "@/server/chain/indexer-decode";
 import type { Db, Tx } from "../connect";
@@ -190,20 +190,27 @@ export async function indexedModel(db: Db, chainId: number, modelId: string) {
 
 /** A model's epochs with what was funded and claimed so far, summed from their events (decimal strings). */
 export async function indexedEpochs(db: Db, chainId: number, modelId: string) {
+  return indexedEpochsOf(db, chainId, [modelId]);
+}
+
+/** The epochs of any of the models (a model and its versions), with what was funded and claimed so far, summed from their events (decimal strings). */
+export async function indexedEpochsOf(db: Db, chainId: number, chainModelIds: string[]) {
+  if (chainModelIds.length === 0) return [];
   const funded = db
-    .select({ epoch: chainEpochFundings.epoch, amount: sql<string>`sum(${chainEpochFundings.amount})`.as("funded") })
+    .select({ modelId: chainEpochFundings.modelId, epoch: chainEpochFundings.epoch, amount: sql<string>`sum(${chainEpochFundings.amount})`.as("funded") })
     .from(chainEpochFundings)
-    .where(and(eq(chainEpochFundings.chainId, chainId), eq(chainEpochFundings.modelId, modelId)))
-    .groupBy(chainEpochFundings.epoch)
+    .where(and(eq(chainEpochFundings.chainId, chainId), inArray(chainEpochFundings.modelId, chainModelIds)))
+    .groupBy(chainEpochFundings.modelId, chainEpochFundings.epoch)
     .as("funded");
   const claimed = db
-    .select({ epoch: chainRewardClaims.epoch, amount: sql<string>`sum(${chainRewardClaims.amount})`.as("claimed"), claims: sql<number>`count(*)::int`.as("claims") })
+    .select({ modelId: chainRewardClaims.modelId, epoch: chainRewardClaims.epoch, amount: sql<string>`sum(${chainRewardClaims.amount})`.as("claimed"), claims: sql<number>`count(*)::int`.as("claims") })
     .from(chainRewardClaims)
-    .where(and(eq(chainRewardClaims.chainId, chainId), eq(chainRewardClaims.modelId, modelId)))
-    .groupBy(chainRewardClaims.epoch)
+    .where(and(eq(chainRewardClaims.chainId, chainId), inArray(chainRewardClaims.modelId, chainModelIds)))
+    .groupBy(chainRewardClaims.modelId, chainRewardClaims.epoch)
     .as("claimed");
   return db
     .select({
+      modelId: chainEpochs.modelId,
       epoch: chainEpochs.epoch,
       root: chainEpochs.root,
       token: chainEpochs.token,
@@ -215,10 +222,10 @@ export async function indexedEpochs(db: Db, chainId: number, modelId: string) {
       txHash: chainEpochs.txHash,
     })
     .from(chainEpochs)
-    .leftJoin(funded, eq(funded.epoch, chainEpochs.epoch))
-    .leftJoin(claimed, eq(claimed.epoch, chainEpochs.epoch))
-    .where(and(eq(chainEpochs.chainId, chainId), eq(chainEpochs.modelId, modelId)))
-    .orderBy(asc(chainEpochs.epoch));
+    .leftJoin(funded, and(eq(funded.modelId, chainEpochs.modelId), eq(funded.epoch, chainEpochs.epoch)))
+    .leftJoin(claimed, and(eq(claimed.modelId, chainEpochs.modelId), eq(claimed.epoch, chainEpochs.epoch)))
+    .where(and(eq(chainEpochs.chainId, chainId), inArray(chainEpochs.modelId, chainModelIds)))
+    .orderBy(asc(chainEpochs.epoch), asc(chainEpochs.modelId));
 }
 
 /** A contributor's claims, newest first, with the transaction that paid each. */
@@ -235,4 +242,23 @@ export async function indexedClaims(db: Db, chainId: number, contributor: string
     .from(chainRewardClaims)
     .where(and(eq(chainRewardClaims.chainId, chainId), eq(chainRewardClaims.contributor, contributor)))
     .orderBy(desc(chainRewardClaims.blockNumber), desc(chainRewardClaims.logIndex));
+}
+
+/** Model registrations the indexer holds for any of the ids (a model and its versions). */
+export async function indexedModelsOf(db: Db, chainId: number, chainModelIds: string[]) {
+  if (chainModelIds.length === 0) return [];
+  return db
+    .select({ modelId: chainModelRegistrations.modelId, owner: chainModelRegistrations.owner, blockNumber: chainModelRegistrations.blockNumber, txHash: chainModelRegistrations.txHash })
+    .from(chainModelRegistrations)
+    .where(and(eq(chainModelRegistrations.chainId, chainId), inArray(chainModelRegistrations.modelId, chainModelIds)))
+    .orderBy(asc(chainModelRegistrations.blockNumber));
+}
+
+/** The claim a transaction made, once the indexer has it. */
+export async function indexedClaimByTx(db: Db, chainId: number, txHash: string) {
+  const [row] = await db
+    .select({ modelId: chainRewardClaims.modelId, epoch: chainRewardClaims.epoch, contributor: chainRewardClaims.contributor, amount: chainRewardClaims.amount, blockNumber: chainRewardClaims.blockNumber })
+    .from(chainRewardClaims)
+    .where(and(eq(chainRewardClaims.chainId, chainId), eq(chainRewardClaims.txHash, txHash.toLowerCase())));
+  return row ?? null;
 }

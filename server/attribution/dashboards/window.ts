@@ -1,0 +1,16 @@
+// The period a dashboard covers: the last 30, 90 or 365 epochs (UTC days), today's included.
+import { z } from "zod";
+import { epochOf } from "../epochs";
+
+export const windowInput = z.object({ days: z.union([z.literal(30), z.literal(90), z.literal(365)]).default(90) });
+export type WindowInput = z.input<typeof windowInput>;
+
+/** The first epoch of the window that ends with today's. */
+export const sinceEpoch = (days: number, now = new Date()) => epochOf(now) - days + 1;
+
+/** A decimal integer string summed over rows. */
+export const sumOf = (amounts: readonly string[]) => amounts.reduce((total, a) => total + BigInt(a), 0n).toString();
+
+/** Who a share names, for a table: their account name when they have one, else their wallet. */
+export const contributorLabel = (row: { name: string | null; wallet: string | null; contributorId: string | null }) =>
+  row.name ?? row.wallet ?? (row.contributorId ? "A former account" : "Unknown contributor");
