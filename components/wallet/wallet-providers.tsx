@@ -1,16 +1,23 @@
 "use client";
-// wagmi + RainbowKit, mounted only on pages that talk to a wallet (sign-in, account).
+// wagmi + RainbowKit, mounted only on pages that talk to a wallet (sign-in, account, claims).
 import { connectorsForWallets, lightTheme, RainbowKitProvider } from "@rainbow-me/rainbowkit";
 import "@rainbow-me/rainbowkit/styles.css";
 import { coinbaseWallet, injectedWallet, metaMaskWallet, walletConnectWallet } from "@rainbow-me/rainbowkit/wallets";
 import { useState, type ReactNode } from "react";
-import type { Chain } from "viem";
+import { defineChain, type Chain } from "viem";
 import { arbitrum, base, foundry, mainnet, optimism } from "viem/chains";
-import { createConfig, http, WagmiProvider } from "wagmi";
+import { createConfig, fallback, http, unstable_connector, WagmiProvider, type Transport } from "wagmi";
+import { injected } from "wagmi/connectors";
 
 export interface WalletSettings {
   chainIds: readonly number[];
   walletConnectProjectId: string | null;
+  /**
+   * The chain the platform's contracts are on, for pages that send transactions (claims): its
+   * receipts are read through the wallet, or from `rpcUrl` when the server offers one a browser
+   * may use (the local dev chain's).
+   */
+  appChain?: { id: number; rpcUrl: string | null };
 }
 
 // brand-700 from app/globals.css, so the wallet dialog matches the app.
@@ -18,8 +25,21 @@ const theme = lightTheme({ accentColor: "#0f766e", borderRadius: "medium", fontS
 
 const knownChains: readonly Chain[] = [mainnet, base, optimism, arbitrum, foundry];
 
-function makeConfig({ chainIds, walletConnectProjectId }: WalletSettings) {
-  const chains = knownChains.filter((c) => chainIds.includes(c.id));
+/** The app's chain and how a browser reads it: the wallet's own provider first, then a public endpoint. */
+function appChainOf({ id, rpcUrl }: NonNullable<WalletSettings["appChain"]>): { chain: Chain; transport: Transport } {
+  const known = knownChains.find((c) => c.id === id);
+  const chain = rpcUrl
+    ? defineChain({ id, name: id === foundry.id ? "Local chain" : `Chain ${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } })
+    : (known ?? defineChain({ id, name: `Chain ${id}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [] } } }));
+  // A chain from the settings has its RPC URL (and any key in it) kept on the server.
+  const endpoints = rpcUrl || known ? [http(rpcUrl ?? undefined)] : [];
+  return { chain, transport: fallback([unstable_connector(injected), ...endpoints]) };
+}
+
+function makeConfig({ chainIds, walletConnectProjectId, appChain }: WalletSettings) {
+  const app = appChain ? appChainOf(appChain) : null;
+  const signIn = knownChains.filter((c) => chainIds.includes(c.id) && c.id !== app?.chain.id);
+  const chains = app ? [app.chain, ...signIn] : signIn;
   const [first, ...rest] = chains.length > 0 ? chains : [mainnet];
   const wallets = walletConnectProjectId
     ? [injectedWallet, metaMaskWallet, coinbaseWallet, walletConnectWallet]
@@ -32,7 +52,7 @@ function makeConfig({ chainIds, walletConnectProjectId }: WalletSettings) {
   return createConfig({
     chains: [first!, ...rest],
     connectors,
-    transports: Object.fromEntries([first!, ...rest].map((c) => [c.id, http()])),
+    transports: Object.fromEntries([first!, ...rest].map((c) => [c.id, c.id === app?.chain.id ? app.transport : http()])),
     ssr: true,
   });
 }

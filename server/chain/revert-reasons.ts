@@ -71,7 +71,7 @@ export function describeClaimRevert(name: string, args: readonly unknown[], clai
       return { problem: "already claimed", message: `${a[2]} already claimed epoch ${a[1]} of this model: the payment is in that wallet's history.` };
     case "InvalidProof":
       if (claim.sender && claim.sender.toLowerCase() !== claim.contributor.toLowerCase()) {
-        return { problem: "wrong wallet", message: `This reward is for ${claim.contributor}, and the connected wallet is ${claim.sender}. Switch to ${short(claim.contributor)} in your wallet and claim again.` };
+        return { problem: "wrong wallet", message: `This reward is for ${short(claim.contributor)}, and the connected wallet is ${short(claim.sender)}: switch to ${short(claim.contributor)} in your wallet and claim again.` };
       }
       return { problem: "stale proof", message: `The proof no longer matches the root committed for epoch ${a[1]}: it is stale. Reload the page for a fresh one.` };
     case "EpochNotFunded":

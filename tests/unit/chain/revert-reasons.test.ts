@@ -11,7 +11,7 @@ describe("describeClaimRevert", () => {
   it("tells a wrong wallet from a stale proof by who sent the claim", () => {
     expect(describeClaimRevert("InvalidProof", [model, 20100n, bob, 5n], { contributor: alice, sender: bob })).toEqual({
       problem: "wrong wallet",
-      message: `This reward is for ${alice}, and the connected wallet is ${bob}. Switch to 0x90F79bf6…b906 in your wallet and claim again.`,
+      message: "This reward is for 0x90F79bf6…b906, and the connected wallet is 0x15d34AAf…6A65: switch to 0x90F79bf6…b906 in your wallet and claim again.",
     });
     expect(describeClaimRevert("InvalidProof", [model, 20100n, alice, 5n], { contributor: alice, sender: alice.toLowerCase() })).toMatchObject({ problem: "stale proof", message: expect.stringMatching(/root committed for epoch 20100: it is stale/) });
   });
