@@ -149,7 +149,12 @@ export function ModelView({ orgSlug, modelSlug, selected, canTrain }: Props) {
       <PageHeader
         title={data.name}
         description={<>LoRA adapter on <strong>{baseName}</strong> · {plural(versions.length, "version")} · created {formatDate(data.createdAt)}</>}
-        actions={canTrain && <Link href={`/${orgSlug}/models/new?model=${encodeURIComponent(data.slug)}`} className={buttonClasses()}>Train a new version</Link>}
+        actions={
+          <>
+            <Link href={`/${orgSlug}/attribution/models/${data.slug}`} className={buttonClasses("secondary")}>Attribution</Link>
+            {canTrain && <Link href={`/${orgSlug}/models/new?model=${encodeURIComponent(data.slug)}`} className={buttonClasses()}>Train a new version</Link>}
+          </>
+        }
       />
       <div className="space-y-6">
         <Card>

@@ -19,6 +19,7 @@ export function DatanetTabs({ orgSlug, datanetSlug, canReview, canContribute }: 
     ...(canReview ? [{ href: `${base}/review`, label: "Review" }] : []),
     { href: `${base}/versions`, label: "Versions" },
     { href: `${base}/contributors`, label: "Contributors" },
+    { href: `${base}/attribution`, label: "Attribution" },
     { href: `${base}/about`, label: "About" },
   ];
   return <TabLinks label="Datanet sections" activeHref={usePathname()} items={items} />;

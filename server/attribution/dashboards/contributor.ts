@@ -98,6 +98,7 @@ export async function contributorEarnings(db: Db, chain: ChainConfig | null, use
       const claim = e.chainModelId ? claimedOf.get(`${e.chainModelId}/${e.epoch}`) : undefined;
       return {
         chainModelId: e.chainModelId,
+        modelId: e.modelId,
         model: nameOf(e.chainModelId ?? uuidToBytes32(e.modelId)),
         epoch: e.epoch,
         amount: e.amount.toString(),

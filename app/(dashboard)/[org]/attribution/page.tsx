@@ -1,8 +1,18 @@
 import type { Metadata } from "next";
-import { AreaPlaceholder } from "@/components/area-placeholder";
+import { EarningsView } from "@/components/attribution/earnings-view";
+import { HydrateClient, getQueryClient, trpc } from "@/components/trpc/server";
+import { walletAppChain } from "@/server/attribution/dashboards/chain";
+import { appChainConfig } from "@/server/chain/config";
+import { walletSettings } from "@/server/env";
 
-export const metadata: Metadata = { title: "Attribution" };
+export const metadata: Metadata = { title: "My earnings" };
 
-export default function Page() {
-  return <AreaPlaceholder area="attribution" />;
+export default async function MyEarningsPage({ params }: PageProps<"/[org]/attribution">) {
+  const { org: orgSlug } = await params;
+  await getQueryClient().prefetchQuery(trpc.attributionDashboards.myEarnings.queryOptions({ days: 90 }));
+  return (
+    <HydrateClient>
+      <EarningsView orgSlug={orgSlug} walletSettings={{ ...walletSettings(), appChain: walletAppChain(appChainConfig()) }} />
+    </HydrateClient>
+  );
 }

@@ -1,0 +1,106 @@
+"use client";
+// The contributor's rewards per model epoch: what their wallet is owed, the epoch's commit as the
+// indexer read it, and the reward's state: not committed yet, awaiting funding, claimable (with
+// the Claim button), or claimed (its transaction); a list that stacks on a phone, so the Claim
+// button never hides off-screen. Inside WalletProviders with the app's chain.
+import { ConnectButton } from "@rainbow-me/rainbowkit";
+import type { Address } from "viem";
+import { Badge, EmptyState } from "@/components/ui";
+import { ClaimButton } from "./claim-button";
+import { epochDate, formatAmount } from "./format";
+import { TxRef } from "./tx-ref";
+import { modelLabel, type Earnings, type EarningsEpoch } from "./types";
+import { useClaimable, type Claimable } from "./use-claimable";
+
+/** One grid for the header and every row on wider screens; a phone stacks each row's parts. */
+const columns = "gap-x-4 gap-y-2 px-4 py-3 sm:grid-cols-[minmax(0,1.3fr)_minmax(0,0.8fr)_minmax(0,1.1fr)_minmax(0,1.4fr)] sm:items-center";
+
+interface Chain {
+  chainId: number;
+  explorerUrl: string | null;
+}
+
+function RewardState({ row, claimable, checking, wallet, chain, onClaimed }: { row: EarningsEpoch; claimable: Claimable | undefined; checking: boolean; wallet: Address; chain: Chain; onClaimed: () => void }) {
+  if (row.claim) {
+    return (
+      <span className="flex flex-wrap items-center gap-2">
+        <Badge variant="success">Claimed</Badge>
+        <TxRef txHash={row.claim.txHash} blockNumber={row.claim.blockNumber} explorerUrl={chain.explorerUrl} />
+      </span>
+    );
+  }
+  if (!row.commit) return <span className="text-gray-600">Claimable once committed</span>;
+  if (BigInt(row.commit.funded) < BigInt(row.commit.total)) {
+    return <span className="text-gray-600">Awaiting funding: {formatAmount(row.commit.funded, row.commit.token)} of {formatAmount(row.commit.total, row.commit.token)}</span>;
+  }
+  if (claimable && !claimable.claimed) {
+    return (
+      <ClaimButton
+        rewardsContract={claimable.rewardsContract}
+        chainId={chain.chainId}
+        model={claimable.model}
+        epoch={claimable.epoch}
+        amount={claimable.amount}
+        proof={claimable.proof}
+        contributor={wallet}
+        subject={`${epochDate(row.epoch)} of ${modelLabel(row.model)}`}
+        onIndexed={onClaimed}
+      />
+    );
+  }
+  if (claimable?.claimed) return <Badge variant="success">Claimed</Badge>;
+  if (checking) return <span className="text-gray-600">Looking up the proof…</span>;
+  return <span className="text-gray-600">No proof: the stored attributions do not rebuild this epoch&apos;s committed root</span>;
+}
+
+function CommitCell({ row, today, explorerUrl }: { row: EarningsEpoch; today: number; explorerUrl: string | null }) {
+  if (row.commit) return <TxRef txHash={row.commit.txHash} blockNumber={row.commit.blockNumber} explorerUrl={explorerUrl} />;
+  return <span className="text-gray-600">{row.epoch >= today ? "Open: committed after the day ends (UTC)" : "Not committed yet"}</span>;
+}
+
+export function RewardsList({ earnings, chain, today, onClaimed }: { earnings: Earnings; chain: Chain; today: number; onClaimed: () => void }) {
+  const claimable = useClaimable(earnings.wallet);
+  const wallet = earnings.wallet as Address;
+  const byEpoch = new Map((claimable.data ?? []).map((c) => [`${c.model}/${c.epoch}`, c]));
+  return (
+    <div className="space-y-4">
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <p className="max-w-xl text-sm text-gray-600">
+          Rewards are paid to <code className="font-mono text-xs break-all text-gray-900">{wallet}</code>, your linked wallet. Connect it to claim; the claim is a transaction you sign and pay gas for.
+        </p>
+        <ConnectButton label="Connect wallet" showBalance={false} chainStatus="none" accountStatus="address" />
+      </div>
+      {earnings.epochs.length === 0 ? (
+        <EmptyState
+          title="No rewards for your wallet yet"
+          description="Each day's earnings of your wallet's records are committed on chain per model after the day ends (UTC). Once the model's owner funds that epoch, a Claim button appears here."
+        />
+      ) : (
+        <ul aria-label="Your rewards by model and day" className="divide-y divide-gray-200 rounded-card border border-gray-200">
+          <li aria-hidden="true" className={`${columns} hidden bg-gray-50 text-xs font-semibold tracking-wide text-gray-600 uppercase sm:grid`}>
+            <span>Day and model</span>
+            <span className="text-right">Your amount</span>
+            <span>On chain</span>
+            <span>Reward</span>
+          </li>
+          {earnings.epochs.map((row) => (
+            <li key={`${row.modelId}/${row.chainModelId ?? "off-chain"}/${row.epoch}`} className={`${columns} grid text-sm`}>
+              <div className="min-w-0">
+                <p className="font-medium text-gray-900">{epochDate(row.epoch)}</p>
+                <p className="break-words text-gray-600">{modelLabel(row.model)}</p>
+              </div>
+              <p className="font-medium text-gray-900 tabular-nums sm:text-right">{formatAmount(row.amount, row.commit?.token)}</p>
+              <div className="min-w-0">
+                <span className="text-xs text-gray-600 sm:sr-only">On chain: </span>
+                <CommitCell row={row} today={today} explorerUrl={chain.explorerUrl} />
+              </div>
+              <div className="min-w-0">
+                <RewardState row={row} claimable={row.chainModelId ? byEpoch.get(`${row.chainModelId}/${row.epoch}`) : undefined} checking={claimable.isPending} wallet={wallet} chain={chain} onClaimed={onClaimed} />
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
