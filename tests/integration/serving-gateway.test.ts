@@ -2,13 +2,11 @@
 // transitions and failure reasons, routing affinity and load spreading, failover before the
 // first token, a clean SSE error after it, and the public /v1 API's errors and usage metering.
 // Failures come from stand-in workers (tests/helpers/fake-serving-worker.ts).
-import { createHash } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openDatabase, type Db } from "@/server/db/connect";
-import { deployments, fineTunes, jobs, models, organizations, workerTokens } from "@/server/db/schema";
+import { deployments, organizations } from "@/server/db/schema";
 import { apiKeyDeployments, apiKeys, apiUsageDaily } from "@/server/db/schema/api-keys";
-import { authenticateWorkerToken, createWorkerToken, registerWorker } from "@/server/jobs/workers";
 import { apiKeyCacheFor, closeApiKeyCache } from "@/server/serving/api-key-cache";
 import { LISTENER_APPLICATION_NAME } from "@/server/serving/api-key-changes";
 import { createApiKey, revokeApiKey } from "@/server/serving/api-keys";
@@ -24,6 +22,7 @@ import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { expectTRPCError } from "../helpers/errors";
 import { FakeServingWorker } from "../helpers/fake-serving-worker";
 import { createOrgWithOwner, type TestOrg } from "../helpers/orgs";
+import { registeredServingWorker, trainedVersionWithAdapter } from "../helpers/serving";
 
 let database: TestDatabase;
 let db: Db;
@@ -51,18 +50,9 @@ const owner = () => callerFor(db, org.owner.userId);
 
 /** A stand-in worker registered (platform token) as serving `baseModel`, online now. */
 async function servingWorker(name: string, baseModel: string, maxBatchSize = 8) {
-  const fake = await new FakeServingWorker(name).start();
+  const fake = await registeredServingWorker(db, name, baseModel, maxBatchSize);
   fakes.push(fake);
-  const token = await createWorkerToken(db, { orgId: null, name, createdBy: null });
-  // The stand-in verifies signatures with its own token: give the registered token that secret.
-  await db.update(workerTokens).set({ tokenHash: createHash("sha256").update(fake.token).digest("hex") }).where(eq(workerTokens.id, token.id));
-  const auth = await authenticateWorkerToken(db, fake.token);
-  const { id } = await registerWorker(db, auth!, {
-    name,
-    version: "test",
-    capabilities: { device: "cpu", gpuName: null, gpuMemoryGb: 0, models: [baseModel], kinds: ["generate"], serving: { url: fake.url, baseModel, maxBatchSize, gpuAdapterSlots: 4 } },
-  });
-  return Object.assign(fake, { workerId: id });
+  return fake;
 }
 
 async function setOffline(workerId: string) {
@@ -71,23 +61,7 @@ async function setOffline(workerId: string) {
 
 let versionSeq = 0;
 /** A model with a succeeded version 1 whose adapter files are in blob storage. */
-async function trainedVersion(baseModel: string) {
-  const n = ++versionSeq;
-  const [model] = await db.insert(models).values({ orgId, slug: `served-${n}`, name: `Served ${n}`, baseModel }).returning();
-  const [job] = await db.insert(jobs).values({ orgId, kind: "finetune", status: "succeeded", payload: {}, requirements: {} }).returning();
-  const files = await Promise.all(
-    ["adapter_config.json", "adapter_model.safetensors"].map(async (name) => {
-      const key = `jobs/${job!.id}/adapter/${name}`;
-      const { sizeBytes } = await testBlobs.put(key, `${name} of model ${n}`);
-      return { name, key, sizeBytes };
-    }),
-  );
-  const [run] = await db
-    .insert(fineTunes)
-    .values({ orgId, modelId: model!.id, jobId: job!.id, versionNumber: 1, taskTemplate: "chat", hyperparameters: {}, exampleCount: 2, tokenCount: 10, estimate: {}, adapter: files })
-    .returning();
-  return { modelSlug: model!.slug, fineTuneId: run!.id };
-}
+const trainedVersion = (baseModel: string) => trainedVersionWithAdapter(db, orgId, `served-${++versionSeq}`, baseModel);
 
 async function deployed(baseModel: string, name?: string) {
   const version = await trainedVersion(baseModel);

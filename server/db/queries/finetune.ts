@@ -117,6 +117,26 @@ export async function findRun(db: Db, orgId: string, fineTuneId: string) {
   return { ...row, datasets };
 }
 
+/**
+ * The Datanet versions a model version was trained on, by Datanet name: what its fee split pays
+ * and what its registration on chain names. Keyed by the version id the caller already holds.
+ */
+export async function trainingDataOf(db: Db | Tx, fineTuneId: string) {
+  return db
+    .select({
+      datanetId: datanets.id,
+      datanetName: datanets.name,
+      versionId: datanetVersions.id,
+      number: datanetVersions.number,
+      contributorCount: datanetVersions.contributorCount,
+    })
+    .from(fineTuneDatasets)
+    .innerJoin(datanetVersions, eq(fineTuneDatasets.datanetVersionId, datanetVersions.id))
+    .innerJoin(datanets, eq(datanetVersions.datanetId, datanets.id))
+    .where(eq(fineTuneDatasets.fineTuneId, fineTuneId))
+    .orderBy(datanets.name, datanetVersions.number);
+}
+
 export async function findRunByJob(db: Tx, jobId: string) {
   const [row] = await db.select({ id: fineTunes.id, modelId: fineTunes.modelId }).from(fineTunes).where(eq(fineTunes.jobId, jobId));
   return row ?? null;
