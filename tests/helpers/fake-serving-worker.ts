@@ -26,6 +26,8 @@ export class FakeServingWorker {
   hold: Promise<void> | null = null;
   /** Streams whose client went away before the stream ended. */
   abandoned = 0;
+  /** What it answers, piece by piece (one piece per streamed chunk); default: "answer from <name>". */
+  answer: string[] | null = null;
   private server: Server | null = null;
   port = 0;
 
@@ -91,13 +93,15 @@ export class FakeServingWorker {
     if (this.behaviour === "error-500") return json(500, { error: { message: "CUDA out of memory", type: "server_error", param: null, code: null } });
 
     const chat = path === "/v1/chat/completions";
-    const words = ["answer ", "from ", this.name];
+    // A fresh id per completion, as the real worker makes them.
+    const id = `${chat ? "chatcmpl" : "cmpl"}-${randomBytes(8).toString("hex")}`;
+    const words = this.answer ?? ["answer ", "from ", this.name];
     const usage = { prompt_tokens: 5, completion_tokens: words.length, total_tokens: 5 + words.length };
     if (!body.stream) {
       if (this.behaviour !== "ok") return res.socket?.destroy();
       const text = words.join("");
       return json(200, {
-        id: "cmpl-1",
+        id,
         object: chat ? "chat.completion" : "text_completion",
         created: 1,
         model,
@@ -110,7 +114,7 @@ export class FakeServingWorker {
       if (!res.writableEnded) this.abandoned++;
     });
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-    const chunk = (choice: Record<string, unknown>) => ({ id: "c-1", object: chat ? "chat.completion.chunk" : "text_completion", created: 1, model, choices: [{ index: 0, ...choice }], ...(includeUsage ? { usage: null } : {}) });
+    const chunk = (choice: Record<string, unknown>) => ({ id, object: chat ? "chat.completion.chunk" : "text_completion", created: 1, model, choices: [{ index: 0, ...choice }], ...(includeUsage ? { usage: null } : {}) });
     const send = (value: unknown) => res.write(`data: ${JSON.stringify(value)}\n\n`);
     if (chat) send(chunk({ delta: { role: "assistant", content: "" }, finish_reason: null }));
     if (this.behaviour === "die-before-first-token") return res.socket?.destroy();
@@ -123,7 +127,7 @@ export class FakeServingWorker {
       }
     }
     send(chunk(chat ? { delta: {}, finish_reason: "stop" } : { text: "", finish_reason: "stop" }));
-    if (includeUsage) send({ id: "c-1", object: chat ? "chat.completion.chunk" : "text_completion", created: 1, model, choices: [], usage });
+    if (includeUsage) send({ id, object: chat ? "chat.completion.chunk" : "text_completion", created: 1, model, choices: [], usage });
     res.end("data: [DONE]\n\n");
   }
 }

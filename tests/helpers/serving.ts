@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/server/db/connect";
+import { requestIndex } from "@/server/db/queries/attribution";
 import { fineTuneDatasets, fineTunes, jobs, models, workerTokens } from "@/server/db/schema";
 import { authenticateWorkerToken, createWorkerToken, registerWorker } from "@/server/jobs/workers";
 import { testBlobs } from "./context";
@@ -39,5 +40,7 @@ export async function trainedVersionWithAdapter(db: Db, orgId: string, slug: str
     .values({ orgId, modelId: model!.id, jobId: job!.id, versionNumber: 1, taskTemplate: "chat", hyperparameters: {}, exampleCount: 2, tokenCount: 10, estimate: {}, adapter: files, createdBy })
     .returning();
   if (datanetVersionIds.length) await db.insert(fineTuneDatasets).values(datanetVersionIds.map((datanetVersionId) => ({ fineTuneId: run!.id, datanetVersionId })));
+  // What recordFineTuneResult does when the run succeeds.
+  await requestIndex(db, { id: run!.id, orgId, modelId: model!.id });
   return { modelSlug: model!.slug, modelId: model!.id, fineTuneId: run!.id, jobId: job!.id };
 }

@@ -13,6 +13,7 @@ import type { Db } from "@/server/db/connect";
 import { findIndex, requestIndex } from "@/server/db/queries/attribution";
 import { attributionRequests, datanetVersions, deployments, fineTuneDatasets, fineTunes, jobs, models, organizations } from "@/server/db/schema";
 import { env } from "@/server/env";
+import { splitFee } from "@/server/serving/fee-split";
 import { createUser, testBlobs } from "../helpers/context";
 import { chatRecord, publishedDatanet } from "../helpers/datanet-fixture";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
@@ -86,11 +87,12 @@ describe("attribution", () => {
     const copied = (await storedAttribution(db, `cmpl-${seq}-a`))!;
     expect(copied.method).toBe("spans");
     expect(copied.spans).toHaveLength(1);
-    expect(copied.contributors).toEqual([expect.objectContaining({ contributorWallet: walletA, share: 1, amount: (42n * env.ATTRIBUTION_REWARD_PER_TOKEN).toString() })]);
+    // The deployment's split (the default, 10/20/70): the contributors' 70 % of the fee is divided.
+    expect(copied.contributors).toEqual([expect.objectContaining({ contributorWallet: walletA, share: 1, amount: ((42n * env.ATTRIBUTION_REWARD_PER_TOKEN * 7n) / 10n).toString() })]);
     const unmatched = (await storedAttribution(db, `cmpl-${seq}-b`))!;
     expect(unmatched.method).toBe("fallback");
     expect(unmatched.contributors.map((c) => c.contributorWallet).sort()).toEqual([walletA, null].sort());
-    expect(unmatched.contributors.reduce((sum, c) => sum + BigInt(c.amount), 0n)).toBe(inferenceFee({ promptTokens: 5, completionTokens: 8 }));
+    expect(unmatched.contributors.reduce((sum, c) => sum + BigInt(c.amount), 0n)).toBe(splitFee(inferenceFee({ promptTokens: 5, completionTokens: 8 }), env.DEPLOYMENT_FEE_SPLIT).contributors);
 
     const snapshot = async function* () {
       yield* await testBlobs.get(trained.snapshotKey);
@@ -109,7 +111,7 @@ describe("attribution", () => {
     expect(await rollUpEndedEpochs(db, later)).toEqual([]);
     const shares = (await epochRewardShares(db, today))!;
     expect(shares.map((s) => s.contributor)).toEqual([walletA]);
-    expect(shares[0]!.amount).toBeGreaterThan(42n * env.ATTRIBUTION_REWARD_PER_TOKEN);
+    expect(shares[0]!.amount).toBeGreaterThan((42n * env.ATTRIBUTION_REWARD_PER_TOKEN * 7n) / 10n);
     expect(await epochRewardShares(db, today - 1)).toBeNull();
   });
 

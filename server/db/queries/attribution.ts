@@ -96,15 +96,40 @@ export async function finishIndexBuild(db: Db, id: string, attempt: number, resu
   return rows.length > 0;
 }
 
-/** The model version (its fine_tunes id) a deployment serves. */
+/** The model version (its fine_tunes id) a deployment serves, and the deployment's fee split. */
 export async function findDeploymentVersion(db: Db, deploymentId: string) {
-  const [row] = await db.select({ id: deployments.fineTuneId, orgId: deployments.orgId }).from(deployments).where(eq(deployments.id, deploymentId));
+  const [row] = await db
+    .select({ id: deployments.fineTuneId, orgId: deployments.orgId, platformBps: deployments.platformBps, ownerBps: deployments.ownerBps, contributorsBps: deployments.contributorsBps })
+    .from(deployments)
+    .where(eq(deployments.id, deploymentId));
   return row ?? null;
 }
 
-/** Queues an inference for attribution; nothing when its inference id is queued already. */
-export async function enqueueAttributionRequest(db: Db, row: typeof attributionRequests.$inferInsert) {
-  await db.insert(attributionRequests).values(row).onConflictDoNothing();
+type RequestRow = Omit<typeof attributionRequests.$inferInsert, "id" | "status" | "attempts" | "notBefore" | "error" | "createdAt">;
+
+/**
+ * Queues inferences for attribution in one statement; an inference id queued already is skipped,
+ * and so is an inference whose model version was deleted meanwhile (with its model or org), so
+ * one such row does not cost the whole batch.
+ */
+export async function enqueueAttributionRequests(db: Db, rows: RequestRow[]) {
+  if (rows.length === 0) return;
+  const t = attributionRequests;
+  const columns = [t.inferenceId, t.orgId, t.fineTuneId, t.deploymentId, t.keyId, t.output, t.promptTokens, t.completionTokens, t.platformBps, t.ownerBps, t.contributorsBps, t.inferredAt];
+  const values = rows.map(
+    (r) =>
+      sql`(${r.inferenceId}, ${r.orgId}::uuid, ${r.fineTuneId}::uuid, ${r.deploymentId ?? null}::uuid, ${r.keyId ?? null}::uuid, ${r.output}, ${r.promptTokens}::int, ${r.completionTokens}::int, ${r.platformBps ?? 0}::int, ${r.ownerBps ?? 0}::int, ${r.contributorsBps ?? 10000}::int, ${r.inferredAt.toISOString()}::timestamptz)`,
+  );
+  const names = sql.join(
+    columns.map((c) => sql.identifier(c.name)),
+    sql`, `,
+  );
+  await db.execute(
+    sql`insert into ${t} (${names})
+        select v.* from (values ${sql.join(values, sql`, `)}) as v(${names})
+        where exists (select 1 from ${fineTunes} where ${fineTunes.id} = v.fine_tune_id)
+        on conflict do nothing`,
+  );
 }
 
 /**

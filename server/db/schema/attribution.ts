@@ -68,6 +68,11 @@ export const attributionRequests = pgTable(
     output: text("output").notNull(),
     promptTokens: integer("prompt_tokens").notNull(),
     completionTokens: integer("completion_tokens").notNull(),
+    /** The fee split in force when it was answered (its deployment's), in basis points summing to 10,000;
+     * the defaults are what requests queued before splits existed meant: all of it to the contributors. */
+    platformBps: integer("platform_bps").notNull().default(0),
+    ownerBps: integer("owner_bps").notNull().default(0),
+    contributorsBps: integer("contributors_bps").notNull().default(10000),
     /** When the inference ended: its epoch. */
     inferredAt: timestamp("inferred_at", { withTimezone: true }).notNull(),
     status: attributionRequestStatus("status").notNull().default("pending"),
@@ -106,6 +111,9 @@ export const inferenceAttributions = pgTable(
     outputSha256: text("output_sha256").notNull(),
     /** The contributors' part of the inference's fee, in the smallest unit (wei). */
     feeAmount: amount("fee_amount").notNull(),
+    /** The model owner's and the platform's parts of the same fee (server/serving/fee-split.ts). */
+    ownerAmount: amount("owner_amount").notNull().default("0"),
+    platformAmount: amount("platform_amount").notNull().default("0"),
     /** server/attribution/shares.ts WeightedSpan[]. */
     spans: jsonb("spans").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
