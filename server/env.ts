@@ -65,6 +65,8 @@ const schema = z.object({
   ),
   /** Blocks on top of a transaction's block (its own included) before a commit counts as confirmed. */
   CHAIN_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(1),
+  /** The committer funds each attribution epoch it commits, in the native currency (always on the local dev chain). */
+  CHAIN_FUND_EPOCHS: z.stringbool().default(false),
   /** `npm run dev` starts a local chain (anvil, state in DATA_DIR/chain) when CHAIN_RPC_URL is unset. */
   LOCAL_CHAIN: z.stringbool().default(true),
   /** Port of the local chain (anvil) that `npm run dev` starts when CHAIN_RPC_URL is unset. */

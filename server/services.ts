@@ -1,6 +1,6 @@
 // Background loops of the web process: the lease reaper requeues jobs whose worker went
 // silent; the chain sender sends the outbox's commits; the attribution loops index trained
-// versions and attribute inferences. Started once per process by instrumentation.ts; safe to run
+// versions, attribute inferences, and roll up epochs and queue their commits. Started once per process by instrumentation.ts; safe to run
 // in every replica (the sender holds a lease per signer, index builds are claimed in the database).
 import "server-only";
 import { startAttributionLoops } from "@/server/attribution/loops";
@@ -35,5 +35,5 @@ export function startServices() {
   }, REAP_EVERY_MS);
   reaper.unref();
   globalForServices.tributaryServices = { reaper, sender: startChainSender() };
-  startAttributionLoops(() => ({ db: getDb(), store: getBlobStore() }));
+  startAttributionLoops(() => ({ db: getDb(), store: getBlobStore(), chain: appChainConfig() }));
 }

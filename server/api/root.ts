@@ -1,6 +1,7 @@
 // The app's tRPC router: one sub-router per product area.
 import { accountRouter } from "./routers/account";
 import { apiKeysRouter } from "./routers/api-keys";
+import { attributionRouter } from "./routers/attribution";
 import { chainRouter } from "./routers/chain";
 import { datanetsRouter } from "./routers/datanets";
 import { deploymentsRouter } from "./routers/deployments";
@@ -20,6 +21,7 @@ export const appRouter = router({
   deployments: deploymentsRouter,
   apiKeys: apiKeysRouter,
   chain: chainRouter,
+  attribution: attributionRouter,
 });
 
 export type AppRouter = typeof appRouter;

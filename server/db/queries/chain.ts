@@ -52,6 +52,12 @@ export async function findOutboxRow(db: Executor, chainId: number, idempotencyKe
 
 export type OutboxRow = NonNullable<Awaited<ReturnType<typeof findOutboxRow>>>;
 
+/** The rows among `keys` that exist on the chain. */
+export async function findOutboxRows(db: Executor, chainId: number, keys: readonly string[]) {
+  if (keys.length === 0) return [];
+  return db.select(rowColumns).from(chainOutbox).where(and(eq(chainOutbox.chainId, chainId), inArray(chainOutbox.idempotencyKey, [...keys])));
+}
+
 /** Takes or renews the lease on a signer; false while another holder's lease runs. */
 export async function acquireSenderLease(db: Db, lease: { chainId: number; address: string; holder: string; seconds: number }): Promise<boolean> {
   const expiresAt = sql`now() + make_interval(secs => ${lease.seconds})`;
