@@ -9,7 +9,7 @@ import type { Db } from "@/server/db/connect";
 import { epochModelsToCommit, markEpochModelQueued } from "@/server/db/queries/attribution";
 import { findVersionForRegistration, setAdapterSha256 } from "@/server/db/queries/finetune";
 import { adapterFilesSchema } from "@/server/finetune/fine-tunes";
-import { adapterSha256 } from "@/server/finetune/complete";
+import { adapterSha256 } from "@/server/finetune/adapter-files";
 import type { BlobStore } from "@/server/storage/types";
 import { contractCall, uuidToBytes32 } from "./calls";
 import type { ChainConfig } from "./config";

@@ -1,8 +1,7 @@
 // What a succeeded fine-tune leaves behind: the adapter's files (checked to be this job's and
-// present) and their hash, a new model version with its metrics and eval report, a pending
+// present), a new model version with its metrics and eval report, a pending
 // attribution index that the services' index builder builds next (server/attribution/build.ts),
 // and, with a chain, the version's registration in the chain outbox.
-import { createHash } from "node:crypto";
 import type { ChainConfig } from "@/server/chain/config";
 import { enqueueModelRegistration } from "@/server/chain/model-registrations";
 import type { Tx } from "@/server/db/connect";
@@ -12,8 +11,7 @@ import type { Job } from "@/server/db/schema";
 import { jobBlobPrefix } from "@/server/jobs/payloads";
 import type { FinetuneResult } from "@/server/jobs/protocol";
 import type { BlobStore } from "@/server/storage/types";
-
-export const ADAPTER_FILES = ["adapter_config.json", "adapter_model.safetensors"] as const;
+import { ADAPTER_FILES } from "./adapter-files";
 
 /** Says what is wrong with the result's artifacts, or null. */
 export async function checkFineTuneArtifacts(store: BlobStore, jobId: string, result: FinetuneResult): Promise<string | null> {
@@ -27,22 +25,6 @@ export async function checkFineTuneArtifacts(store: BlobStore, jobId: string, re
     if (info.sizeBytes !== artifact.sizeBytes) return `result.adapter ${artifact.name}: ${info.sizeBytes} bytes were uploaded, the result says ${artifact.sizeBytes}.`;
   }
   return null;
-}
-
-/**
- * The adapter's hash: the SHA-256 of what `sha256sum adapter_config.json adapter_model.safetensors`
- * prints for its files, so anyone holding them can recompute it with `… | sha256sum`.
- */
-export async function adapterSha256(store: BlobStore, files: readonly { name: string; key: string }[]): Promise<string> {
-  const lines: string[] = [];
-  for (const name of ADAPTER_FILES) {
-    const file = files.find((f) => f.name === name);
-    if (!file) throw new Error(`the adapter has no ${name}`);
-    const hash = createHash("sha256");
-    for await (const chunk of await store.get(file.key)) hash.update(chunk as Buffer);
-    lines.push(`${hash.digest("hex")}  ${name}\n`);
-  }
-  return createHash("sha256").update(lines.join("")).digest("hex");
 }
 
 /** Records the version in the job's completing transaction; the adapter's hash is computed before it (it reads the files). */

@@ -3,7 +3,8 @@
 import { ZodError, type z } from "zod";
 import type { ChainConfig } from "@/server/chain/config";
 import type { Db } from "@/server/db/connect";
-import { adapterSha256, checkFineTuneArtifacts, recordFineTuneResult } from "@/server/finetune/complete";
+import { adapterSha256 } from "@/server/finetune/adapter-files";
+import { checkFineTuneArtifacts, recordFineTuneResult } from "@/server/finetune/complete";
 import type { BlobStore } from "@/server/storage/types";
 import { leaseCapabilities } from "./hosted-models";
 import { jobBlobPrefix, toWirePayload } from "./payloads";
