@@ -62,6 +62,15 @@ def tokens_of(handle) -> tuple[list[int], str, str | None, int]:
     return ids, "".join(d.text for d in deltas), deltas[-1].finish_reason, deltas[-1].completion_tokens
 
 
+def tokens_within(handle, seconds: float = 60) -> list[int]:
+    """A request's token ids; fails after `seconds` where an engine that never admits it would hang."""
+
+    async def collect():
+        return [t async for d in handle for t in d.token_ids]
+
+    return asyncio.run(asyncio.wait_for(collect(), seconds))
+
+
 def mixed_jobs(tokenizer) -> list[tuple[list[int], str | None]]:
     names = [None, *ADAPTER_SPECS]
     return [(encode(tokenizer, PROMPTS[i % len(PROMPTS)]), names[i % len(names)]) for i in range(8)]
@@ -225,6 +234,16 @@ def test_max_tokens_and_eos(make_engine, tokenizer):
         engine.model.lm_head[tokenizer.eos_token_id] = engine.model.lm_head[favourite] * 10
     out = tokens_of(engine.submit(GenerationRequest(ids, None, GREEDY)))
     assert out[0] == [tokenizer.eos_token_id] and out[1] == "" and out[2] == "stop"
+
+
+def test_requests_waiting_for_a_row_start_when_the_whole_batch_ends_at_once(make_engine, tokenizer):
+    engine = make_engine(max_batch_size=2)
+    ids = encode(tokenizer, PROMPTS[0])
+    same = SamplingParams(max_tokens=8, temperature=0, ignore_eos=True)
+    handles = [engine.submit(GenerationRequest(ids, None, same)) for _ in range(3)]
+    engine.start()
+    answers = [tokens_within(h) for h in handles]  # the first two end in the same step
+    assert [len(a) for a in answers] == [8, 8, 8] and answers[2] == answers[0]
 
 
 def test_cancel_frees_the_slot_and_others_go_on(make_engine, tokenizer):

@@ -460,6 +460,8 @@ class Engine:
         if not done:
             return
         gone = set(map(id, done))
+        if self._waiting:
+            self._dirty = True  # rows free up: when the whole batch ends at once, nothing else would admit the waiting
         for req in done:
             req.done = True
             if req.slot:
