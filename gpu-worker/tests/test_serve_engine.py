@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -325,6 +326,116 @@ def test_bad_adapter_files_give_a_clear_error(make_engine, adapter_dirs, tmp_pat
         list(handle)
     # The engine keeps serving the others.
     assert tokens_of(engine.submit(GenerationRequest(encode(tokenizer, PROMPTS[0]), "a-qv-r4", GREEDY)))[2] == "length"
+
+
+def _solo_answers(engine, jobs, sampling):
+    return [tokens_of(engine.submit(GenerationRequest(ids, adapter, sampling)))[0] for ids, adapter in jobs]
+
+
+def test_out_of_memory_loading_an_adapter_fails_its_requests_and_the_others_go_on(make_engine, tokenizer, monkeypatch):
+    """An adapter load that runs out of GPU memory (injected at LoraModel.load_slot, the copy into
+    the slot) fails the requests that waited on it; the running requests keep decoding to the same
+    answers, the slot it claimed is free again, and a later request loads the adapter."""
+    engine = make_engine(gpu_adapter_slots=2)
+    engine.start()
+    long = SamplingParams(max_tokens=120, temperature=0, ignore_eos=True)
+    running = [(encode(tokenizer, PROMPTS[0]), None), (encode(tokenizer, PROMPTS[1]), "b-all-r8")]
+    alone = _solo_answers(engine, running, long)
+
+    real_load_slot = engine.model.load_slot
+    entered, release = threading.Event(), threading.Event()
+
+    def out_of_memory(slot, modules):
+        entered.set()
+        release.wait(30)
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 MiB")
+
+    monkeypatch.setattr(engine.model, "load_slot", out_of_memory)
+    handles = [engine.submit(GenerationRequest(ids, adapter, long)) for ids, adapter in running]
+    streams = [iter(h) for h in handles]
+    seen = [[next(s)] for s in streams]
+    ids = encode(tokenizer, PROMPTS[2])
+    victims = [engine.submit(GenerationRequest(ids, "a-qv-r4", GREEDY)) for _ in range(2)]
+    assert entered.wait(30)
+    seen[0] += [next(streams[0]) for _ in range(5)]  # decoding goes on while the load hangs
+    release.set()
+    for victim in victims:
+        with pytest.raises(torch.OutOfMemoryError, match="CUDA out of memory"):
+            list(victim)
+    for deltas, stream in zip(seen, streams):
+        deltas += list(stream)
+    assert [[t for d in deltas for t in d.token_ids] for deltas in seen] == alone
+    assert [deltas[-1].finish_reason for deltas in seen] == ["length", "length"]
+    store = engine.store
+    assert sorted(store.free_slots + list(store.gpu.values())) == [1, 2], "the slot the failed load claimed is free again"
+
+    monkeypatch.setattr(engine.model, "load_slot", real_load_slot)
+    assert tokens_of(engine.submit(GenerationRequest(ids, "a-qv-r4", GREEDY)))[2] == "length"
+    assert sorted(engine.stats().adapters["gpu"]) == ["a-qv-r4", "b-all-r8"]
+    assert sorted(store.free_slots + list(store.gpu.values())) == [1, 2]
+
+
+def test_out_of_memory_on_an_explicit_load_leaves_the_adapter_loadable(make_engine, monkeypatch):
+    engine = make_engine(gpu_adapter_slots=1)
+    real_load_slot = engine.model.load_slot
+
+    def out_of_memory(slot, modules):
+        raise torch.OutOfMemoryError("CUDA out of memory")
+
+    monkeypatch.setattr(engine.model, "load_slot", out_of_memory)
+    with pytest.raises(torch.OutOfMemoryError):
+        engine.load_adapter("a-qv-r4").result(timeout=30)
+    monkeypatch.setattr(engine.model, "load_slot", real_load_slot)
+    # With its one slot lost, this load would wait forever.
+    assert engine.load_adapter("a-qv-r4").result(timeout=30).tier == "cpu"
+    assert engine.store.failed == {} and engine.stats().adapters["gpu"] == ["a-qv-r4"]
+
+
+@pytest.mark.parametrize("where", ["decode", "prefill"])
+def test_out_of_memory_in_a_forward_fails_only_that_steps_requests(make_engine, tokenizer, monkeypatch, where):
+    """An out-of-memory error in a decode step (injected at LoraModel.decode) fails the requests of
+    that step (in a prefill: the requests it admits); requests outside it, and later ones, get their
+    usual answers."""
+    engine = make_engine(max_batch_size=2)
+    engine.start()
+    long = SamplingParams(max_tokens=120, temperature=0, ignore_eos=True)
+    jobs = [(encode(tokenizer, PROMPTS[i]), adapter) for i, adapter in enumerate([None, "a-qv-r4", "c-mlp-r16-rslora"])]
+    alone = _solo_answers(engine, jobs, long)
+
+    real = getattr(engine.model, where)
+    armed = threading.Event()
+
+    def forward(*args, **kwargs):
+        if armed.is_set():
+            armed.clear()
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 64.00 MiB")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine.model, where, forward)
+    first, second = (engine.submit(GenerationRequest(ids, adapter, long)) for ids, adapter in jobs[:2])
+    streams = [iter(first), iter(second)]
+    seen = [[next(s)] for s in streams]
+    if where == "decode":
+        third = engine.submit(GenerationRequest(*jobs[2], long))  # waits: the batch holds 2
+        armed.set()
+        for stream in streams:
+            with pytest.raises(torch.OutOfMemoryError):
+                list(stream)
+        assert tokens_within(third) == alone[2]
+    else:
+        first.cancel()  # a row frees up; the next admitted request's prefill fails
+        list(streams[0])
+        armed.set()
+        third = engine.submit(GenerationRequest(*jobs[2], long))
+        with pytest.raises(torch.OutOfMemoryError):
+            list(third)
+        assert [t for d in seen[1] + list(streams[1]) for t in d.token_ids] == alone[1]
+    assert [tokens_of(engine.submit(GenerationRequest(ids, adapter, long)))[0] for ids, adapter in jobs] == alone
+    deadline = time.monotonic() + 10
+    while engine.stats().running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert engine.stats().running == engine.stats().waiting == 0
+    assert not any(engine.store.pins.values()), "every slot a failed request pinned is released"
 
 
 def test_async_iteration(make_engine, tokenizer):

@@ -387,6 +387,46 @@ def test_an_adapter_the_engine_refuses_is_422_and_leaves_no_files(signed: httpx2
     assert [p for p in disk.rglob("*") if "big-rank" in str(p)] == []
 
 
+def test_out_of_memory_loading_an_adapter_is_a_503_and_the_others_go_on(
+    client: OpenAI, signed: httpx2.Client, engine: Any, blobs: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine runs out of GPU memory copying the adapter into its slot (injected at
+    LoraModel.load_slot): the PUT and the completion that needed the adapter get 503 out_of_memory
+    in OpenAI's error shape, a base-model answer streaming meanwhile ends as it would have, and
+    once memory is free a completion loads the adapter."""
+    import torch
+
+    real_load_slot = engine.model.load_slot
+
+    def out_of_memory(slot: int, modules: Any) -> None:
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 MiB")
+
+    monkeypatch.setattr(engine.model, "load_slot", out_of_memory)
+    body = {"model": "base", "prompt": PROMPT, "max_tokens": 64, "temperature": 0, "stream": True}
+    with signed.stream("POST", "/v1/completions", json=body) as stream:
+        assert stream.status_code == 200
+        lines = stream.iter_lines()
+        events = [next(lines)]
+        put = signed.put("/adapters/oom", json=files_payload(blobs, "adapters/a1"))
+        assert put.status_code == 503
+        assert put.json() == {"error": {
+            "message": "the worker ran out of GPU memory for this request; retry it, or on another worker",
+            "type": "server_error", "param": None, "code": "out_of_memory",
+        }}
+        with pytest.raises(openai.InternalServerError) as raised:
+            client.completions.create(model="oom", prompt=PROMPT, max_tokens=4)
+        assert raised.value.status_code == 503 and raised.value.body["code"] == "out_of_memory"
+        events += [line for line in lines if line]
+    assert events[-1] == "data: [DONE]"
+    streamed = "".join(json.loads(e.removeprefix("data: "))["choices"][0]["text"] for e in events[:-1])
+    assert streamed == client.completions.create(model="base", prompt=PROMPT, max_tokens=64, temperature=0).choices[0].text
+
+    monkeypatch.setattr(engine.model, "load_slot", real_load_slot)
+    assert client.completions.create(model="oom", prompt=PROMPT, max_tokens=4).choices[0].finish_reason in ("length", "stop")
+    assert sorted(engine.store.free_slots + list(engine.store.gpu.values())) == [1, 2]
+    assert signed.delete("/adapters/oom").json() == {"id": "oom", "evicted": True}
+
+
 def test_put_adapter_checks_its_body(signed: httpx2.Client) -> None:
     wrong_name = signed.put("/adapters/x", json={"files": [{"name": "../../etc/passwd", "url": "http://127.0.0.1:1/x"}]})
     assert wrong_name.status_code == 400 and wrong_name.json()["error"]["param"] == "files[0].name"

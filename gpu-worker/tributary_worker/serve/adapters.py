@@ -191,13 +191,18 @@ class AdapterStore:
 
     def acquire(self, adapter_id: str, first: bool) -> int | None:
         """Pins and returns the adapter's GPU slot, or starts loading it and returns None.
-        Raises UnknownAdapter when unregistered, or the load's error when it failed. `first`: the
-        request's first try (only that one counts as a GPU hit; a miss is counted by the load)."""
+        Raises UnknownAdapter when unregistered, or the load's error when it failed (out of memory:
+        only to requests that waited on that load). `first`: the request's first try (only that one
+        counts as a GPU hit; a miss is counted by the load)."""
         with self.lock:
             if adapter_id not in self.fetchers:
                 raise UnknownAdapter(adapter_id)
-            if adapter_id in self.failed:
-                raise self.failed[adapter_id]
+            error = self.failed.get(adapter_id)
+            if error is not None:
+                if not (first and isinstance(error, torch.OutOfMemoryError)):
+                    raise error
+                # Memory may be free again: the requests that waited on that load failed with it; a later one loads anew.
+                del self.failed[adapter_id]
             slot = self.gpu.get(adapter_id)
             if slot is not None:
                 self.gpu.move_to_end(adapter_id)
@@ -252,18 +257,18 @@ class AdapterStore:
         try:
             host, tier = self._host_copy(adapter_id)
             slot = self._claim_slot(adapter_id)
-            if self.cuda:
-                # The slot's previous adapter may still be read by work queued on the main stream.
-                self.stream.wait_stream(torch.cuda.current_stream(self.model.device))
-                with torch.cuda.stream(self.stream):
-                    staged = host.flat.to(self.model.device, non_blocking=True)
-                    self.model.load_slot(slot, host.views(staged))
-                self.stream.synchronize()
-            else:
-                self.model.load_slot(slot, host.views(host.flat))
+            try:
+                self._copy_to_slot(slot, host)
+            except BaseException:
+                self._free(slot)  # half written: nothing reads it until the next load overwrites it
+                raise
             with self.lock:
+                if adapter_id not in self.fetchers:  # evicted while it loaded
+                    self._free(slot)
+                    raise UnknownAdapter(adapter_id)
                 self.slot_owner[slot] = adapter_id
                 self.gpu[adapter_id] = slot
+                self.failed.pop(adapter_id, None)
                 ms = (time.perf_counter() - start) * 1000
                 self.load_count += 1
                 self.load_ms_sum += ms
@@ -277,6 +282,22 @@ class AdapterStore:
             with self.lock:
                 self.loads.pop(adapter_id, None)
             self.on_loaded()
+
+    def _copy_to_slot(self, slot: int, host: HostAdapter) -> None:
+        if not self.cuda:
+            self.model.load_slot(slot, host.views(host.flat))
+            return
+        # The slot's previous adapter may still be read by work queued on the main stream.
+        self.stream.wait_stream(torch.cuda.current_stream(self.model.device))
+        with torch.cuda.stream(self.stream):
+            staged = host.flat.to(self.model.device, non_blocking=True)
+            self.model.load_slot(slot, host.views(staged))
+        self.stream.synchronize()
+
+    def _free(self, slot: int) -> None:
+        with self.lock:
+            self.free_slots.append(slot)
+            self.lock.notify_all()
 
     def _host_copy(self, adapter_id: str) -> tuple[HostAdapter, str]:
         with self.lock:

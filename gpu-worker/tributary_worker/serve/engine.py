@@ -41,7 +41,8 @@ _END = object()  # ends a handle's stream without a final delta (cancel)
 class RequestHandle:
     """The caller's side of one request: iterate it (threads) or async-iterate it (asyncio) for
     Deltas; the last one has a finish_reason. Iteration raises AdapterError / UnknownAdapter when
-    the request's adapter could not be loaded, and ends without a final delta after cancel()."""
+    the request's adapter could not be loaded (or the error that failed its load or forward, e.g.
+    torch.OutOfMemoryError), and ends without a final delta after cancel()."""
 
     def __init__(self, engine: Engine):
         self._engine = engine
