@@ -328,6 +328,70 @@ def test_bad_adapter_files_give_a_clear_error(make_engine, adapter_dirs, tmp_pat
     assert tokens_of(engine.submit(GenerationRequest(encode(tokenizer, PROMPTS[0]), "a-qv-r4", GREEDY)))[2] == "length"
 
 
+@pytest.fixture(scope="module")
+def other_bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """tiny-llamas of other shapes (real models, built like the catalog's): the bases adapters are trained on by mistake."""
+    from tributary_worker.models.tiny_llama import TinyLlamaSpec, ensure_tiny_llama
+
+    root = tmp_path_factory.mktemp("other-bases")
+    specs = {"hidden 32": TinyLlamaSpec(hidden_size=32), "1 layer": TinyLlamaSpec(num_layers=1), "3 layers": TinyLlamaSpec(num_layers=3)}
+    return {name: ensure_tiny_llama(root, spec) for name, spec in specs.items()}
+
+
+@pytest.mark.parametrize(
+    ("base", "keep_name", "message"),
+    [
+        # What peft saves names the base model's folder: the name alone tells.
+        ("hidden 32", True, r"trained on base model '.*/tiny-llama-v\d+-s0-v512-h32-[^']*'; this worker serves tiny-llama \(models/tiny-llama-v\d+-s0-v512-h64-"),
+        ("1 layer", True, r"trained on base model '.*-h64-i128-l1-[^']*'; this worker serves tiny-llama"),
+        # Without base_model_name_or_path (hand-made adapters), the shapes tell.
+        ("hidden 32", False, r"has shape \(4, 32\); this base model's q_proj with r=4 needs \(4, 64\) \(was the adapter trained on another base model than tiny-llama \(models/tiny-llama-[^)]*\)\?\)"),
+        ("1 layer", False, r"q_proj has LoRA weights for layers \[0\]; this base model needs them for layers \[0, 1\] of its 2 \(was the adapter trained on another base model than tiny-llama \(models/tiny-llama-[^)]*\)\?\)"),
+        ("3 layers", False, r"is for layer 2; the base model has 2 layers \(was the adapter trained on another base model than tiny-llama \(models/tiny-llama-[^)]*\)\?\)"),
+    ],
+)
+def test_an_adapter_trained_on_another_base_model_is_refused_naming_both(
+    make_engine, other_bases, tmp_path, tokenizer, base, keep_name, message
+):
+    folder = make_adapter(other_bases[base], tmp_path / "other", 5, r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"])
+    config = json.loads((folder / "adapter_config.json").read_text())
+    assert "tiny-llama" in config["base_model_name_or_path"]
+    if not keep_name:
+        del config["base_model_name_or_path"]
+    (folder / "adapter_config.json").write_text(json.dumps(config))
+    engine = make_engine()
+    engine.register_adapter("other", copier(folder))
+    with pytest.raises(AdapterError, match=message):
+        engine.load_adapter("other").result()
+    assert engine.stats().adapters == {"gpu": [], "cpu": [], "disk": []}
+    engine.start()
+    with pytest.raises(AdapterError, match=message):
+        list(engine.submit(GenerationRequest(encode(tokenizer, PROMPTS[0]), "other", GREEDY)))
+
+
+def test_the_same_base_model_is_recognized_from_another_machines_path_and_partial_layers_load(make_engine, tiny_path, adapter_dirs, tmp_path, tokenizer):
+    """base_model_name_or_path is the folder training loaded from: another machine's parent folders,
+    or the catalog id, name the same base model. layers_to_transform adapters cover only their layers."""
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    config = json.loads((adapter_dirs["a-qv-r4"] / "adapter_config.json").read_text())
+    (moved / "adapter_config.json").write_text(json.dumps({**config, "base_model_name_or_path": f"/srv/elsewhere/models/{tiny_path.name}/"}))
+    (moved / "adapter_model.safetensors").write_bytes((adapter_dirs["a-qv-r4"] / "adapter_model.safetensors").read_bytes())
+    by_id = tmp_path / "by-id"
+    by_id.mkdir()
+    (by_id / "adapter_config.json").write_text(json.dumps({**config, "base_model_name_or_path": "tiny-llama"}))
+    (by_id / "adapter_model.safetensors").write_bytes((adapter_dirs["a-qv-r4"] / "adapter_model.safetensors").read_bytes())
+    partial = make_adapter(tiny_path, tmp_path / "partial", 9, r=4, lora_alpha=8, target_modules=["q_proj", "down_proj"], layers_to_transform=[1])
+    engine = make_engine()
+    for name, folder in [("moved", moved), ("by-id", by_id), ("partial", partial)]:
+        engine.register_adapter(name, copier(folder))
+    engine.start()
+    ids = encode(tokenizer, PROMPTS[1])
+    reference = peft_reference(tiny_path, {"a-qv-r4": adapter_dirs["a-qv-r4"], "partial": partial}, [(ids, "a-qv-r4"), (ids, "partial")], NEW_TOKENS)
+    got = [tokens_of(engine.submit(GenerationRequest(ids, name, GREEDY)))[0] for name in ("moved", "by-id", "partial")]
+    assert got == [reference[0], reference[0], reference[1]]
+
+
 def _solo_answers(engine, jobs, sampling):
     return [tokens_of(engine.submit(GenerationRequest(ids, adapter, sampling)))[0] for ids, adapter in jobs]
 

@@ -387,6 +387,24 @@ def test_an_adapter_the_engine_refuses_is_422_and_leaves_no_files(signed: httpx2
     assert [p for p in disk.rglob("*") if "big-rank" in str(p)] == []
 
 
+def test_an_adapter_for_another_base_model_is_422_naming_both(signed: httpx2.Client, blobs: FakeServer, tmp_path: Path) -> None:
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from tributary_worker.models.tiny_llama import TinyLlamaSpec, ensure_tiny_llama
+
+    other = ensure_tiny_llama(tmp_path / "models", TinyLlamaSpec(hidden_size=32))
+    config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj"], init_lora_weights=False)
+    get_peft_model(AutoModelForCausalLM.from_pretrained(other), config).save_pretrained(str(tmp_path / "adapter"))
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        blobs.blobs[f"bad/other-base/{name}"] = (tmp_path / "adapter" / name).read_bytes()
+    response = signed.put("/adapters/other-base", json=files_payload(blobs, "bad/other-base"))
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "adapter_invalid"
+    assert f"trained on base model '{other}'; this worker serves tiny-llama (models/tiny-llama-v" in error["message"]
+
+
 def test_out_of_memory_loading_an_adapter_is_a_503_and_the_others_go_on(
     client: OpenAI, signed: httpx2.Client, engine: Any, blobs: FakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

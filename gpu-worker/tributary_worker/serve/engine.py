@@ -191,7 +191,7 @@ class Engine:
         del hf_model
         self.device = self.model.device
         self.graphs = DecodeGraphs(self.model) if cuda_graphs and self.device.type == "cuda" else None
-        self.store = AdapterStore(self.model, disk_dir, cpu_adapter_slots, on_loaded=self._wake)
+        self.store = AdapterStore(self.model, disk_dir, cpu_adapter_slots, on_loaded=self._wake, base_model=(source.model_id, source.location))
         self._cond = threading.Condition()
         self._dirty = False
         self._stopping = False
