@@ -260,6 +260,18 @@ def test_a_bad_field_is_a_400_naming_it(client: OpenAI, extra: dict[str, Any], p
     assert error["type"] == "invalid_request_error"
 
 
+def test_a_prompt_longer_than_the_context_is_a_400_naming_the_limit(client: OpenAI, engine: Any) -> None:
+    long = "word " * 5000
+    with pytest.raises(openai.BadRequestError) as completion:
+        client.completions.create(model="base", prompt=long, max_tokens=4)
+    with pytest.raises(openai.BadRequestError) as chat:
+        client.chat.completions.create(model="base", messages=[{"role": "user", "content": long}])
+    for raised, param in [(completion, "prompt"), (chat, "messages")]:
+        error = raised.value.body
+        assert raised.value.status_code == 400 and error["param"] == param and error["code"] == "context_length_exceeded"
+        assert re.match(rf"{param}: the prompt is \d+ tokens; this model's context is {engine.max_seq_len} tokens", error["message"])
+
+
 def test_bad_chat_messages_are_400(client: OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as raised:
         client.chat.completions.create(model="base", messages=[{"role": "tool", "content": "x", "tool_call_id": "1"}])

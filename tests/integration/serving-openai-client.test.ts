@@ -174,7 +174,8 @@ describe("the official openai client against /v1, served by the real worker", ()
     // The worker's own 400 (a prompt beyond tiny-llama's context) passes through, naming the limit.
     const long = await client.completions.create({ model: NAME, prompt: "word ".repeat(5000), max_tokens: 4 }).catch((e: unknown) => e);
     expect(long).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((long as Error).message).toMatch(/context|tokens/i);
+    expect(long).toMatchObject({ status: 400, code: "context_length_exceeded", param: "prompt" });
+    expect((long as Error).message).toMatch(/prompt: the prompt is \d+ tokens; this model's context is 2048 tokens/);
   });
 
   it("meters what the calls used, per key and deployment", async () => {
