@@ -6,7 +6,10 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type Behaviour = "ok" | "error-500" | "die-before-first-token" | "die-mid-stream" | "stall-mid-stream" | "reject-adapter";
+export type Behaviour = "ok" | "error-500" | "die-before-first-token" | "die-mid-stream" | "stall-mid-stream" | "reject-adapter" | "oom-on-load";
+
+/** Behaviours of PUT /adapters alone: completions for adapters it holds are answered as usual. */
+const adapterOnly: Behaviour[] = ["reject-adapter", "oom-on-load"];
 
 export interface Call {
   method: string;
@@ -79,6 +82,8 @@ export class FakeServingWorker {
     const adapter = /^\/adapters\/([A-Za-z0-9._-]+)$/.exec(path);
     if (adapter && req.method === "PUT") {
       if (this.behaviour === "reject-adapter") return error(422, "lora rank 64 is greater than max_lora_rank 16");
+      // The real worker's answer when copying the adapter to the GPU runs out of memory (gpu-worker/tests/test_serve_http.py).
+      if (this.behaviour === "oom-on-load") return json(503, { error: { message: "the worker ran out of GPU memory for this request; retry it, or on another worker", type: "server_error", param: null, code: "out_of_memory" } });
       this.adapters.add(adapter[1]!);
       return json(200, { id: adapter[1], tier: "gpu", loadMs: 7 });
     }
@@ -98,7 +103,7 @@ export class FakeServingWorker {
     const words = this.answer ?? ["answer ", "from ", this.name];
     const usage = { prompt_tokens: 5, completion_tokens: words.length, total_tokens: 5 + words.length };
     if (!body.stream) {
-      if (this.behaviour !== "ok") return res.socket?.destroy();
+      if (this.behaviour !== "ok" && !adapterOnly.includes(this.behaviour)) return res.socket?.destroy();
       const text = words.join("");
       return json(200, {
         id,

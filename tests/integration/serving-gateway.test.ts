@@ -137,12 +137,20 @@ describe("deploy", () => {
     await scheduleActivation(db, gateway, second.id);
   });
 
-  it("fails with the worker's reason when the adapter does not fit the base model", async () => {
-    const w = await servingWorker("rejecting", "base-reject");
-    w.behaviour = "reject-adapter";
-    const d = await deployed("base-reject");
+  it.each([
+    { why: "the adapter does not fit the base model", behaviour: "reject-adapter", base: "base-reject", reason: "The adapter does not load on base-reject: lora rank 64 is greater than max_lora_rank 16" },
+    {
+      why: "the worker runs out of GPU memory loading the adapter",
+      behaviour: "oom-on-load",
+      base: "base-oom",
+      reason: "No worker could load the adapter (worker-base-oom: the worker ran out of GPU memory for this request; retry it, or on another worker). Check the workers on the Workers page, then deploy again.",
+    },
+  ] as const)("fails with the worker's reason when $why", async ({ behaviour, base, reason }) => {
+    const w = await servingWorker(`worker-${base}`, base);
+    w.behaviour = behaviour;
+    const d = await deployed(base);
     expect(d.status).toBe("failed");
-    expect(d.row.statusMessage).toBe("The adapter does not load on base-reject: lora rank 64 is greater than max_lora_rank 16");
+    expect(d.row.statusMessage).toBe(reason);
   });
 
   it("fails with each worker's reason when none can be reached, and redeploys once one is back", async () => {
@@ -367,6 +375,30 @@ describe("failover and streaming", () => {
     expect(error.code).toBe("worker_unavailable");
     expect(error.message).toContain(`${first.name}: HTTP 500 CUDA out of memory`);
     expect(error.message).toContain(`${second.name}: connection refused`);
+  });
+
+  it("a worker out of GPU memory loading the adapter just in time: the next one answers; with none left, a 503 naming it; their other deployments still answer", async () => {
+    const { first, second, d } = await twoWorkers("fo-oom", "oom-model");
+    const other = await deployed("fo-oom", "oom-other");
+    expect(other.status).toBe("ready");
+    for (const w of [first, second]) w.adapters.delete(d.fineTuneId);
+    first.behaviour = "oom-on-load";
+    const puts = (w: typeof first) => w.calls.filter((c) => c.method === "PUT" && c.path === `/adapters/${d.fineTuneId}`).length;
+    const before = puts(first);
+    const answered = await post("chat", chat("oom-model"));
+    expect(answered.status).toBe(200);
+    expect(((await answered.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe(`answer from ${second.name}`);
+    expect(puts(first)).toBe(before + 1);
+
+    second.adapters.delete(d.fineTuneId);
+    second.behaviour = "oom-on-load";
+    const refused = await post("chat", chat("oom-model"));
+    expect(refused.status).toBe(503);
+    const { error } = (await refused.json()) as { error: { message: string; type: string; param: string | null; code: string } };
+    expect(error).toMatchObject({ type: "server_error", param: null, code: "worker_unavailable" });
+    for (const w of [first, second]) expect(error.message).toContain(`${w.name}: loading the adapter failed: the worker ran out of GPU memory for this request`);
+    expect((await post("chat", chat("oom-other"))).status).toBe(200);
+    expect(gateway.loads.load(first.workerId) + gateway.loads.load(second.workerId)).toBe(0);
   });
 
   it("a worker without the adapter loads it just in time and answers", async () => {
