@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { parseFeeSplitPercent } from "./serving/fee-split";
 
 const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url().optional());
 const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
@@ -66,6 +67,8 @@ const schema = z.object({
   CHAIN_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(1),
   /** A block explorer of the chain (e.g. https://basescan.org): the dashboards link `<url>/tx/<hash>` and `<url>/block/<n>`; unset: hashes as text only. */
   CHAIN_EXPLORER_URL: optionalUrl,
+  /** The committer funds each attribution epoch it commits, in the native currency (always on the local dev chain). */
+  CHAIN_FUND_EPOCHS: z.stringbool().default(false),
   /** `npm run dev` starts a local chain (anvil, state in DATA_DIR/chain) when CHAIN_RPC_URL is unset. */
   LOCAL_CHAIN: z.stringbool().default(true),
   /** Port of the local chain (anvil) that `npm run dev` starts when CHAIN_RPC_URL is unset. */
@@ -76,7 +79,7 @@ const schema = z.object({
   WORKER_LEASE_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
   /** A failed attempt is retried after this many seconds, doubling per attempt (capped at 10 minutes). */
   JOB_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
-  /** What contributors earn per token (prompt and completion) of an inference, in the reward token's smallest unit. */
+  /** An inference's fee per token (prompt and completion), in the reward token's smallest unit; split per deployment. */
   ATTRIBUTION_REWARD_PER_TOKEN: z
     .string()
     .regex(/^\d+$/, "ATTRIBUTION_REWARD_PER_TOKEN must be a non-negative integer (the reward token's smallest unit)")
@@ -84,6 +87,18 @@ const schema = z.object({
     .transform((v) => BigInt(v)),
   /** The shortest run of words of an output that counts as reproduced from a training record. */
   ATTRIBUTION_MIN_WORDS: z.coerce.number().int().min(1).max(1000).default(6),
+  /** A new deployment's fee split: platform/owner/contributors in percent (editable per deployment). */
+  DEPLOYMENT_FEE_SPLIT: z
+    .string()
+    .default("10/20/70")
+    .transform((v, ctx) => {
+      try {
+        return parseFeeSplitPercent(v);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 }).superRefine((settings, ctx) => {
   if (!settings.CHAIN_RPC_URL) return;
   for (const key of ["CHAIN_REGISTRY_ADDRESS", "CHAIN_REWARDS_ADDRESS"] as const) {

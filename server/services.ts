@@ -1,8 +1,9 @@
 // Background loops of the web process: the lease reaper requeues jobs whose worker went
 // silent; the chain sender sends the outbox's commits and the chain indexer follows the
-// contracts' events; the attribution loops index trained versions and attribute inferences.
-// Started once per process by instrumentation.ts; safe to run in every replica (the sender holds
-// a lease per signer, index builds are claimed in the database, indexing is idempotent).
+// contracts' events; the attribution loops index trained versions, attribute inferences, and roll
+// up epochs and queue their commits. Started once per process by instrumentation.ts; safe to run
+// in every replica (the sender holds a lease per signer, index builds are claimed in the
+// database, indexing is idempotent).
 import "server-only";
 import { startAttributionLoops } from "@/server/attribution/loops";
 import { appChainConfig } from "@/server/chain/config";
@@ -38,5 +39,5 @@ export function startServices() {
   reaper.unref();
   globalForServices.tributaryServices = { reaper, sender: startChainSender() };
   startChainIndexer(getDb(), appChainConfig());
-  startAttributionLoops(() => ({ db: getDb(), store: getBlobStore() }));
+  startAttributionLoops(() => ({ db: getDb(), store: getBlobStore(), chain: appChainConfig() }));
 }

@@ -60,7 +60,7 @@ export function EarningsView({ orgSlug, walletSettings }: { orgSlug: string; wal
   const chain = useChainInfo();
   const refresh = useCallback(() => {
     void queryClient.invalidateQueries({ queryKey: trpc.attributionDashboards.myEarnings.queryKey() });
-    void queryClient.invalidateQueries({ queryKey: trpc.attributionDashboards.interimClaimable.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.attribution.claimable.queryKey() });
   }, [queryClient, trpc]);
 
   if (earnings.error) return <FormAlert message={serverErrors(earnings.error).message} />;

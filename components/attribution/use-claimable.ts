@@ -1,8 +1,6 @@
 "use client";
-// The rewards a wallet can claim now, one per committed model epoch: { model, epoch, amount,
-// proof, rewardsContract, claimed }. INTERIM: it reads attributionDashboards.interimClaimable
-// until the chain writer's attribution.claimable is merged; then only the query below changes
-// (to trpc.attribution.claimable), and the rest of the page keeps this shape.
+// The rewards a wallet can claim now, one per committed model epoch (attribution.claimable), in
+// the shape the Claim button sends: { model, epoch, amount, proof, rewardsContract, claimed }.
 import { useQuery } from "@tanstack/react-query";
 import type { Address, Hex } from "viem";
 import { useTRPC } from "@/components/trpc/client";
@@ -18,27 +16,27 @@ export interface Claimable {
 }
 
 interface Answered {
-  model: string;
-  epoch: string | number | bigint;
-  amount: string | number | bigint;
+  modelId: string;
+  epoch: number;
+  amount: string;
   proof: readonly string[];
-  rewardsContract: string;
+  contract: string;
   claimed: boolean;
 }
 
 const toClaimable = (c: Answered): Claimable => ({
-  model: c.model as Hex,
+  model: c.modelId as Hex,
   epoch: BigInt(c.epoch),
   amount: BigInt(c.amount),
   proof: c.proof as Hex[],
-  rewardsContract: c.rewardsContract as Address,
+  rewardsContract: c.contract as Address,
   claimed: c.claimed,
 });
 
 export function useClaimable(wallet: string | null) {
   const trpc = useTRPC();
   return useQuery({
-    ...trpc.attributionDashboards.interimClaimable.queryOptions({ wallet: wallet ?? "" }),
+    ...trpc.attribution.claimable.queryOptions({ wallet: wallet ?? "" }),
     enabled: wallet !== null,
     select: (rows: Answered[]) => rows.map(toClaimable),
   });

@@ -1,6 +1,6 @@
 "use client";
 // One deployment: the name to pass as `model` (with a copy button), its state and why, what it
-// serves, and how to call it. Polls while it is pending or loading.
+// serves, its fee split, and how to call it. Polls while it is pending or loading.
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { formatDate } from "@/components/datanets/detail/format";
@@ -11,6 +11,7 @@ import { useTRPC } from "@/components/trpc/client";
 import { Card, CardBody, CardHeader, CopyButton, EmptyState, buttonClasses } from "@/components/ui";
 import { DeploymentStatusBadge, isSettling } from "./deployment-status";
 import { DeploymentActions } from "./deployments-table";
+import { FeeSplitCard } from "./fee-split-card";
 
 /** A chat call with curl; the key comes from an environment variable, never pasted into the command. */
 const curlCall = (baseUrl: string, model: string) =>
@@ -76,6 +77,7 @@ export function DeploymentView({ orgSlug, name, baseUrl, canManage }: { orgSlug:
             <FormAlert message={problem} />
           </CardBody>
         </Card>
+        <FeeSplitCard orgSlug={orgSlug} deployment={d} canManage={canManage} />
         <Card>
           <CardHeader
             title="Call it"

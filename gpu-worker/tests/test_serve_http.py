@@ -260,6 +260,18 @@ def test_a_bad_field_is_a_400_naming_it(client: OpenAI, extra: dict[str, Any], p
     assert error["type"] == "invalid_request_error"
 
 
+def test_a_prompt_longer_than_the_context_is_a_400_naming_the_limit(client: OpenAI, engine: Any) -> None:
+    long = "word " * 5000
+    with pytest.raises(openai.BadRequestError) as completion:
+        client.completions.create(model="base", prompt=long, max_tokens=4)
+    with pytest.raises(openai.BadRequestError) as chat:
+        client.chat.completions.create(model="base", messages=[{"role": "user", "content": long}])
+    for raised, param in [(completion, "prompt"), (chat, "messages")]:
+        error = raised.value.body
+        assert raised.value.status_code == 400 and error["param"] == param and error["code"] == "context_length_exceeded"
+        assert re.match(rf"{param}: the prompt is \d+ tokens; this model's context is {engine.max_seq_len} tokens", error["message"])
+
+
 def test_bad_chat_messages_are_400(client: OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as raised:
         client.chat.completions.create(model="base", messages=[{"role": "tool", "content": "x", "tool_call_id": "1"}])
@@ -385,6 +397,64 @@ def test_an_adapter_the_engine_refuses_is_422_and_leaves_no_files(signed: httpx2
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "adapter_invalid" and str(rank) in response.json()["error"]["message"]
     assert [p for p in disk.rglob("*") if "big-rank" in str(p)] == []
+
+
+def test_an_adapter_for_another_base_model_is_422_naming_both(signed: httpx2.Client, blobs: FakeServer, tmp_path: Path) -> None:
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from tributary_worker.models.tiny_llama import TinyLlamaSpec, ensure_tiny_llama
+
+    other = ensure_tiny_llama(tmp_path / "models", TinyLlamaSpec(hidden_size=32))
+    config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj"], init_lora_weights=False)
+    get_peft_model(AutoModelForCausalLM.from_pretrained(other), config).save_pretrained(str(tmp_path / "adapter"))
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        blobs.blobs[f"bad/other-base/{name}"] = (tmp_path / "adapter" / name).read_bytes()
+    response = signed.put("/adapters/other-base", json=files_payload(blobs, "bad/other-base"))
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "adapter_invalid"
+    assert f"trained on base model '{other}'; this worker serves tiny-llama (models/tiny-llama-v" in error["message"]
+
+
+def test_out_of_memory_loading_an_adapter_is_a_503_and_the_others_go_on(
+    client: OpenAI, signed: httpx2.Client, engine: Any, blobs: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine runs out of GPU memory copying the adapter into its slot (injected at
+    LoraModel.load_slot): the PUT and the completion that needed the adapter get 503 out_of_memory
+    in OpenAI's error shape, a base-model answer streaming meanwhile ends as it would have, and
+    once memory is free a completion loads the adapter."""
+    import torch
+
+    real_load_slot = engine.model.load_slot
+
+    def out_of_memory(slot: int, modules: Any) -> None:
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 MiB")
+
+    monkeypatch.setattr(engine.model, "load_slot", out_of_memory)
+    body = {"model": "base", "prompt": PROMPT, "max_tokens": 64, "temperature": 0, "stream": True}
+    with signed.stream("POST", "/v1/completions", json=body) as stream:
+        assert stream.status_code == 200
+        lines = stream.iter_lines()
+        events = [next(lines)]
+        put = signed.put("/adapters/oom", json=files_payload(blobs, "adapters/a1"))
+        assert put.status_code == 503
+        assert put.json() == {"error": {
+            "message": "the worker ran out of GPU memory for this request; retry it, or on another worker",
+            "type": "server_error", "param": None, "code": "out_of_memory",
+        }}
+        with pytest.raises(openai.InternalServerError) as raised:
+            client.completions.create(model="oom", prompt=PROMPT, max_tokens=4)
+        assert raised.value.status_code == 503 and raised.value.body["code"] == "out_of_memory"
+        events += [line for line in lines if line]
+    assert events[-1] == "data: [DONE]"
+    streamed = "".join(json.loads(e.removeprefix("data: "))["choices"][0]["text"] for e in events[:-1])
+    assert streamed == client.completions.create(model="base", prompt=PROMPT, max_tokens=64, temperature=0).choices[0].text
+
+    monkeypatch.setattr(engine.model, "load_slot", real_load_slot)
+    assert client.completions.create(model="oom", prompt=PROMPT, max_tokens=4).choices[0].finish_reason in ("length", "stop")
+    assert sorted(engine.store.free_slots + list(engine.store.gpu.values())) == [1, 2]
+    assert signed.delete("/adapters/oom").json() == {"id": "oom", "evicted": True}
 
 
 def test_put_adapter_checks_its_body(signed: httpx2.Client) -> None:

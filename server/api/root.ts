@@ -2,6 +2,7 @@
 import { accountRouter } from "./routers/account";
 import { apiKeysRouter } from "./routers/api-keys";
 import { attributionDashboardsRouter } from "./routers/attribution-dashboards";
+import { attributionRouter } from "./routers/attribution";
 import { chainRouter } from "./routers/chain";
 import { datanetsRouter } from "./routers/datanets";
 import { deploymentsRouter } from "./routers/deployments";
@@ -22,6 +23,7 @@ export const appRouter = router({
   apiKeys: apiKeysRouter,
   chain: chainRouter,
   attributionDashboards: attributionDashboardsRouter,
+  attribution: attributionRouter,
 });
 
 export type AppRouter = typeof appRouter;

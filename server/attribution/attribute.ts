@@ -11,6 +11,8 @@ import { epochOf } from "./epochs";
 import { DEFAULT_MIN_WORDS, findSpans } from "./match";
 import { contributorKey, weighSpans, type Attribution } from "./shares";
 
+const weiAmount = z.union([z.bigint(), z.string().regex(/^\d+$/, "must be a non-negative integer")]).transform((v) => BigInt(v));
+
 export const attributeInferenceInput = z.object({
   modelVersionId: z.uuid(),
   inferenceId: z.string().min(1).max(200),
@@ -18,7 +20,10 @@ export const attributeInferenceInput = z.object({
   keyId: z.uuid().nullable().default(null),
   output: z.string(),
   /** The contributors' part of the fee, an integer in the smallest unit (wei), as a decimal string or bigint. */
-  feeAmount: z.union([z.bigint(), z.string().regex(/^\d+$/, "must be a non-negative integer")]).transform((v) => BigInt(v)),
+  feeAmount: weiAmount,
+  /** The model owner's and the platform's parts of the same fee, stored beside it for the epoch's roll-up. */
+  ownerAmount: weiAmount.default(0n),
+  platformAmount: weiAmount.default(0n),
   minWords: z.number().int().min(1).max(1000).default(DEFAULT_MIN_WORDS),
 });
 
@@ -38,7 +43,7 @@ export interface StoredAttribution extends Attribution {
 
 /** Attributes an inference once; a second call with the same inference id returns the first result. */
 export async function attributeInference(db: Db, store: BlobStore, input: z.input<typeof attributeInferenceInput>): Promise<StoredAttribution> {
-  const { modelVersionId, inferenceId, deploymentId, keyId, output, feeAmount, minWords } = attributeInferenceInput.parse(input);
+  const { modelVersionId, inferenceId, deploymentId, keyId, output, feeAmount, ownerAmount, platformAmount, minWords } = attributeInferenceInput.parse(input);
   const done = await storedAttribution(db, inferenceId);
   if (done) return done;
   const version = await findModelVersion(db, modelVersionId);
@@ -70,6 +75,8 @@ export async function attributeInference(db: Db, store: BlobStore, input: z.inpu
       minWords,
       outputSha256: sha256Hex(output),
       feeAmount: feeAmount.toString(),
+      ownerAmount: ownerAmount.toString(),
+      platformAmount: platformAmount.toString(),
       spans: result.spans,
     },
     result.contributors.map((c) => ({ ...c, contributorKey: contributorKey(c) })),

@@ -1,6 +1,8 @@
 // The attribution loops of the services process: build the indexes of newly trained model
-// versions, attribute queued inferences, and roll up ended epochs. Every step is claimed or made
-// idempotent in the database, so each replica may run them.
+// versions, attribute queued inferences, roll up ended epochs and queue their commits on chain.
+// Every step is claimed or made idempotent in the database, so each replica may run them.
+import type { ChainConfig } from "@/server/chain/config";
+import { commitRolledUpEpochs } from "@/server/chain/epoch-commits";
 import type { Db } from "@/server/db/connect";
 import type { BlobStore } from "@/server/storage/types";
 import { buildNextIndex } from "./build";
@@ -25,7 +27,7 @@ function every(ms: number, name: string, step: () => Promise<unknown>) {
   return timer;
 }
 
-export function startAttributionLoops(deps: () => { db: Db; store: BlobStore }) {
+export function startAttributionLoops(deps: () => { db: Db; store: BlobStore; chain: ChainConfig | null }) {
   return [
     // Builds until none is pending: one at a time, as a build holds a whole snapshot in memory.
     every(INDEX_EVERY_MS, "attribution index builder", async () => {
@@ -34,6 +36,11 @@ export function startAttributionLoops(deps: () => { db: Db; store: BlobStore }) 
     every(ATTRIBUTE_EVERY_MS, "attribution consumer", async () => {
       while ((await attributeQueuedInferences(deps().db, deps().store)) > 0);
     }),
-    every(ROLL_UP_EVERY_MS, "attribution epoch roll-up", () => rollUpEndedEpochs(deps().db)),
+    every(ROLL_UP_EVERY_MS, "attribution epoch roll-up", async () => {
+      const { db, store, chain } = deps();
+      await rollUpEndedEpochs(db);
+      // Also what earlier passes rolled up while no chain (or committer key) was set.
+      await commitRolledUpEpochs(db, store, chain);
+    }),
   ];
 }

@@ -1,7 +1,8 @@
-// Inferences on their way to an attribution. The gateway and the playground record each answered
-// inference (one insert, after the answer is sent); the services loop attributes the queued ones
-// against their model version's index, then drops the output, keeping only its hash and the
-// matched spans. A request waits while the version's index is being built.
+// Inferences on their way to an attribution. The /v1 gateway queues each answered call (in its
+// batched writes, after the answer is sent); the services loop attributes the queued ones against
+// their model version's index, then drops the output, keeping only its hash and the matched spans.
+// A request waits while the version's index is being built. Playground answers are not queued:
+// the owner trying their own model is not usage, and contributors are paid for usage.
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "@/server/db/connect";
@@ -9,12 +10,13 @@ import {
   claimAttributionRequests,
   deferAttributionRequest,
   deleteAttributionRequest,
-  enqueueAttributionRequest,
+  enqueueAttributionRequests,
   findDeploymentVersion,
   findModelVersion,
 } from "@/server/db/queries/attribution";
 import type { AttributionRequest } from "@/server/db/schema";
 import { env } from "@/server/env";
+import { splitFee, type FeeSplit } from "@/server/serving/fee-split";
 import type { BlobStore } from "@/server/storage/types";
 import { attributeInference } from "./attribute";
 import { AttributionIndexError } from "./build";
@@ -23,10 +25,10 @@ export const recordInferenceInput = z
   .object({
     /** The completion's id; a second record with the same id is ignored. Default: a new id. */
     inferenceId: z.string().min(1).max(200).optional(),
-    /** Which model version answered: the deployment that served it, or the version itself (playground). */
+    /** Which model version answered: the deployment that served it, or the version itself. */
     deploymentId: z.uuid().optional(),
     fineTuneId: z.uuid().optional(),
-    /** The API key that asked; null for the playground. */
+    /** The API key that asked, if any. */
     keyId: z.uuid().nullable().default(null),
     /** The generated text (every choice's, joined by a blank line when n > 1). */
     output: z.string(),
@@ -35,26 +37,54 @@ export const recordInferenceInput = z
   .refine((v) => v.deploymentId !== undefined || v.fineTuneId !== undefined, { message: "name the deploymentId or the fineTuneId that answered", path: ["deploymentId"] });
 
 /**
- * Queues an answered inference for attribution. Call it once the answer has been sent, without
- * awaiting it on the request path (it is one insert); failed requests are not attributed.
+ * Queues an answered inference for attribution, under its deployment's fee split (a version
+ * named without a deployment: DEPLOYMENT_FEE_SPLIT). Failed requests are not attributed.
  * Returns false when the deployment or version does not exist (nothing is queued).
  */
 export async function recordInferenceForAttribution(db: Db, input: z.input<typeof recordInferenceInput>): Promise<boolean> {
   const { inferenceId, deploymentId, fineTuneId, keyId, output, usage } = recordInferenceInput.parse(input);
-  const version = deploymentId ? await findDeploymentVersion(db, deploymentId) : await findModelVersion(db, fineTuneId!);
+  const deployment = deploymentId ? await findDeploymentVersion(db, deploymentId) : null;
+  const version = deployment ?? (fineTuneId ? await findModelVersion(db, fineTuneId) : null);
   if (!version) return false;
-  await enqueueAttributionRequest(db, {
-    inferenceId: inferenceId ?? randomUUID(),
-    orgId: version.orgId,
-    fineTuneId: version.id,
-    deploymentId: deploymentId ?? null,
-    keyId,
-    output,
-    promptTokens: usage.promptTokens,
-    completionTokens: usage.completionTokens,
-    inferredAt: new Date(),
-  });
+  await recordAnsweredInferences(db, [
+    {
+      inferenceId: inferenceId ?? randomUUID(),
+      orgId: version.orgId,
+      fineTuneId: version.id,
+      deploymentId: deploymentId ?? null,
+      keyId,
+      output,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      feeSplit: deployment ?? env.DEPLOYMENT_FEE_SPLIT,
+      inferredAt: new Date(),
+    },
+  ]);
   return true;
+}
+
+/** An answered call as the gateway holds it: ids it already has, the output, usage and the split in force. */
+export interface AnsweredInference {
+  /** The completion's id; a second record with the same id is ignored. */
+  inferenceId: string;
+  orgId: string;
+  /** The model version that answered. */
+  fineTuneId: string;
+  deploymentId: string | null;
+  keyId: string | null;
+  output: string;
+  promptTokens: number;
+  completionTokens: number;
+  feeSplit: FeeSplit;
+  inferredAt: Date;
+}
+
+/** Queues many answered inferences in one insert: the gateway calls it with each batch, off the request path. */
+export async function recordAnsweredInferences(db: Db, inferences: readonly AnsweredInference[]) {
+  await enqueueAttributionRequests(
+    db,
+    inferences.map(({ feeSplit, ...rest }) => ({ ...rest, platformBps: feeSplit.platformBps, ownerBps: feeSplit.ownerBps, contributorsBps: feeSplit.contributorsBps })),
+  );
 }
 
 /** A claimed request is handed to another consumer if this one has not finished it by then. */
@@ -64,19 +94,22 @@ const RETRY_MAX_SECONDS = 60 * 60;
 /** Unexpected errors are retried this many times; a request waiting for its index waits as long as it takes. */
 const MAX_ATTEMPTS = 8;
 
-/** What contributors earn for an inference: its tokens × ATTRIBUTION_REWARD_PER_TOKEN. */
+/** An inference's whole fee: its tokens × ATTRIBUTION_REWARD_PER_TOKEN, before the split. */
 export const inferenceFee = (r: Pick<AttributionRequest, "promptTokens" | "completionTokens">, perToken = env.ATTRIBUTION_REWARD_PER_TOKEN) =>
   BigInt(r.promptTokens + r.completionTokens) * perToken;
 
 async function attributeRequest(db: Db, store: BlobStore, request: AttributionRequest) {
   try {
+    const parts = splitFee(inferenceFee(request), request);
     await attributeInference(db, store, {
       modelVersionId: request.fineTuneId,
       inferenceId: request.inferenceId,
       deploymentId: request.deploymentId,
       keyId: request.keyId,
       output: request.output,
-      feeAmount: inferenceFee(request),
+      feeAmount: parts.contributors,
+      ownerAmount: parts.owner,
+      platformAmount: parts.platform,
       minWords: env.ATTRIBUTION_MIN_WORDS,
     });
     await deleteAttributionRequest(db, request.id);

@@ -19,6 +19,11 @@ export interface ChainConfig {
   /** The committer's private key; null: commits are queued but not sent. */
   committerKey: Hex | null;
   confirmations: number;
+  /**
+   * Whether the committer funds each epoch it commits (native currency, as an outbox call after the
+   * commit): on the local dev chain, or with CHAIN_FUND_EPOCHS; in production the platform funds.
+   */
+  fundEpochs?: boolean;
   source: "settings" | "local dev chain";
 }
 
@@ -61,6 +66,7 @@ export function chainConfig(): ChainConfig | null {
       addresses: { registry: env.CHAIN_REGISTRY_ADDRESS as Address, rewards: env.CHAIN_REWARDS_ADDRESS as Address },
       committerKey: (env.CHAIN_COMMITTER_KEY as Hex | undefined) ?? null,
       confirmations: env.CHAIN_CONFIRMATIONS,
+      fundEpochs: env.CHAIN_FUND_EPOCHS,
       source: "settings",
     };
   }
@@ -72,6 +78,7 @@ export function chainConfig(): ChainConfig | null {
     addresses: { registry: local.registry, rewards: local.rewards },
     committerKey: local.committerKey,
     confirmations: env.CHAIN_CONFIRMATIONS,
+    fundEpochs: true,
     source: "local dev chain",
   };
 }

@@ -8,19 +8,22 @@ import type { ChainCall } from "./calls";
 import type { ChainConfig } from "./config";
 
 export interface EnqueueOptions {
-  /** An outbox row that must be confirmed first (e.g. a Datanet's registration before its versions). */
-  dependsOn?: string;
+  /** Outbox rows that must be confirmed first (e.g. a Datanet's registration before its versions). */
+  dependsOn?: string | readonly string[];
 }
 
 /** Records the call to send; returns the row for the key (the first call's row when it already exists). */
 export async function enqueue(db: Db | Tx, chain: Pick<ChainConfig, "chainId" | "addresses">, idempotencyKey: string, call: ChainCall, options: EnqueueOptions = {}) {
-  return insertOutboxRow(db, {
-    idempotencyKey,
-    chainId: chain.chainId,
-    dependsOn: options.dependsOn ?? null,
-    call: { contract: call.contract, functionName: call.functionName, args: call.args },
-    to: chain.addresses[call.contract],
-    data: call.data,
-    value: call.value.toString(),
-  });
+  return insertOutboxRow(
+    db,
+    {
+      idempotencyKey,
+      chainId: chain.chainId,
+      call: { contract: call.contract, functionName: call.functionName, args: call.args },
+      to: chain.addresses[call.contract],
+      data: call.data,
+      value: call.value.toString(),
+    },
+    typeof options.dependsOn === "string" ? [options.dependsOn] : (options.dependsOn ?? []),
+  );
 }

@@ -60,6 +60,6 @@ export async function retryVersionCommit(db: Db, ctx: OrgContext, chain: ChainCo
   const commit = chain && version ? await findOutboxRow(db, chain.chainId, versionCommitKey(version.id)) : null;
   if (!commit) throw new TRPCError({ code: "NOT_FOUND", message: `Version ${input.version} of this Datanet has no commit to retry.` });
   if (commit.status !== "failed") throw new TRPCError({ code: "BAD_REQUEST", message: `Version ${input.version}'s commit is ${commit.status}, not failed; there is nothing to retry.` });
-  await requeueFailedRows(db, commit.dependsOn ? [commit.id, commit.dependsOn] : [commit.id]);
+  await requeueFailedRows(db, [commit.id, ...commit.dependsOn]);
   return { status: "pending" as const };
 }

@@ -1,6 +1,9 @@
 // What a succeeded fine-tune leaves behind: the adapter's files (checked to be this job's and
-// present), a new model version with its metrics and eval report, and a pending attribution
-// index that the services' index builder builds next (server/attribution/build.ts).
+// present), a new model version with its metrics and eval report, a pending
+// attribution index that the services' index builder builds next (server/attribution/build.ts),
+// and, with a chain, the version's registration in the chain outbox.
+import type { ChainConfig } from "@/server/chain/config";
+import { enqueueModelRegistration } from "@/server/chain/model-registrations";
 import type { Tx } from "@/server/db/connect";
 import { requestIndex } from "@/server/db/queries/attribution";
 import { assignVersion, findRunByJob } from "@/server/db/queries/finetune";
@@ -8,8 +11,7 @@ import type { Job } from "@/server/db/schema";
 import { jobBlobPrefix } from "@/server/jobs/payloads";
 import type { FinetuneResult } from "@/server/jobs/protocol";
 import type { BlobStore } from "@/server/storage/types";
-
-export const ADAPTER_FILES = ["adapter_config.json", "adapter_model.safetensors"] as const;
+import { ADAPTER_FILES } from "./adapter-files";
 
 /** Says what is wrong with the result's artifacts, or null. */
 export async function checkFineTuneArtifacts(store: BlobStore, jobId: string, result: FinetuneResult): Promise<string | null> {
@@ -25,15 +27,18 @@ export async function checkFineTuneArtifacts(store: BlobStore, jobId: string, re
   return null;
 }
 
-export async function recordFineTuneResult(tx: Tx, job: Job, result: FinetuneResult) {
+/** Records the version in the job's completing transaction; the adapter's hash is computed before it (it reads the files). */
+export async function recordFineTuneResult(tx: Tx, job: Job, result: FinetuneResult, options: { adapterSha256: string; chain?: ChainConfig | null }) {
   const run = await findRunByJob(tx, job.id);
   if (!run) throw new Error(`job ${job.id} has no fine-tune row`);
   await assignVersion(tx, run.id, run.modelId, {
     adapter: result.adapter.filter((a) => (ADAPTER_FILES as readonly string[]).includes(a.name)),
+    adapterSha256: options.adapterSha256,
     metrics: result.metrics,
     evalReport: result.evalReport,
   });
   // Only the request, in the same transaction: building reads whole snapshots and must not hold
   // the worker's `complete` call, and a version can never end up without its index row.
   await requestIndex(tx, { id: run.id, orgId: job.orgId, modelId: run.modelId });
+  await enqueueModelRegistration(tx, options.chain ?? null, run.id);
 }

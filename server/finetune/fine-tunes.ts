@@ -12,7 +12,7 @@ import { availableModels } from "@/server/jobs/workers";
 import type { OrgContext } from "@/server/orgs/orgs";
 import type { BlobStore } from "@/server/storage/types";
 import { catalog, findBaseModel, TINY_MODEL_ID, type BaseModel } from "./catalog";
-import { ADAPTER_FILES } from "./complete";
+import { ADAPTER_FILES } from "./adapter-files";
 import { defaultHyperparameters, estimateRun, estimateSchema } from "./estimate";
 
 export type TaskTemplate = (typeof taskTemplates)[number];

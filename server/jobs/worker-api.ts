@@ -1,7 +1,9 @@
 // The worker protocol's HTTP edge (/api/worker/v1/*): token auth, JSON in and out validated
 // with the protocol's zod messages, and errors as { error: { code, message } }.
 import { ZodError, type z } from "zod";
+import type { ChainConfig } from "@/server/chain/config";
 import type { Db } from "@/server/db/connect";
+import { adapterSha256 } from "@/server/finetune/adapter-files";
 import { checkFineTuneArtifacts, recordFineTuneResult } from "@/server/finetune/complete";
 import type { BlobStore } from "@/server/storage/types";
 import { leaseCapabilities } from "./hosted-models";
@@ -14,6 +16,8 @@ export interface WorkerApiDeps {
   db: Db;
   store: BlobStore;
   policy: QueuePolicy;
+  /** Where a trained version's registration is committed; none: nothing is queued. */
+  chain?: ChainConfig | null;
 }
 
 class ProtocolError extends Error {
@@ -39,7 +43,7 @@ type RouteContext = { params?: Promise<Record<string, string>> } | undefined;
 /** A POST handler for one protocol message: authenticates, parses, answers JSON. */
 function workerRoute<S extends z.ZodType, R extends z.ZodType>(request: S, response: R, handle: (call: Call<z.infer<S>>) => Promise<z.infer<R>>) {
   return (deps: () => WorkerApiDeps) => async (req: Request, context: RouteContext) => {
-    const { db, store, policy } = deps();
+    const { db, store, policy, chain = null } = deps();
     const bearer = /^Bearer (.+)$/.exec(req.headers.get("authorization") ?? "")?.[1];
     const token = bearer ? await authenticateWorkerToken(db, bearer) : null;
     if (!token) return errorResponse(401, "unauthorized", "Missing, unknown or revoked worker token. Create one on the Workers page and pass it with --token.");
@@ -53,7 +57,7 @@ function workerRoute<S extends z.ZodType, R extends z.ZodType>(request: S, respo
       const body = request.parse(json);
       // Next passes no params to routes without dynamic segments (register, lease).
       const { jobId = "" } = (await context?.params) ?? {};
-      return Response.json(response.parse(await handle({ db, store, policy, token, body, jobId })));
+      return Response.json(response.parse(await handle({ db, store, policy, chain, token, body, jobId })));
     } catch (error) {
       if (error instanceof ZodError) return errorResponse(400, "bad_request", error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
       if (error instanceof LeaseLostError) return errorResponse(409, "lease_lost", error.message);
@@ -111,16 +115,19 @@ const uploadUrl = workerRoute(protocol.uploadUrlRequest, protocol.uploadUrlRespo
   return { key, url: await store.presignPut(key, { expiresInSeconds: 3600, contentType: body.contentType ?? undefined }) };
 });
 
-const complete = workerRoute(protocol.completeRequest, protocol.jobStateResponse, async ({ db, store, body, jobId }) => {
+const complete = workerRoute(protocol.completeRequest, protocol.jobStateResponse, async ({ db, store, chain, body, jobId }) => {
   const result = body.result;
+  let hash = "";
   if (result.kind === "finetune") {
     const problem = await checkFineTuneArtifacts(store, jobId, result);
     if (problem) throw new ProtocolError(400, "bad_request", problem);
+    // Read before the transaction: hashing streams the adapter's files.
+    hash = await adapterSha256(store, result.adapter);
   }
   return completeJob(db, jobId, body.leaseId, result, async (tx, job) => {
     // Thrown inside the transaction: the job stays running.
     if (job.kind !== result.kind) throw new ProtocolError(400, "bad_request", `result.kind is "${result.kind}" but this is a ${job.kind} job.`);
-    if (result.kind === "finetune") await recordFineTuneResult(tx, job, result);
+    if (result.kind === "finetune") await recordFineTuneResult(tx, job, result, { adapterSha256: hash, chain });
   });
 });
 

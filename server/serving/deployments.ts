@@ -5,10 +5,12 @@ import { TRPCError } from "@trpc/server";
 import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/server/db/connect";
-import { findModel, listRuns } from "@/server/db/queries/finetune";
+import { findModel, listRuns, trainingDataOf } from "@/server/db/queries/finetune";
 import { deployments, fineTunes, models, type DeploymentStatus } from "@/server/db/schema";
+import { env } from "@/server/env";
 import { adapterFilesSchema } from "@/server/finetune/fine-tunes";
 import type { OrgContext } from "@/server/orgs/orgs";
+import { checkFeeSplitSum, feeSplitFields, feeSplitSchema } from "./fee-split";
 import type { Gateway } from "./gateway";
 import { AFFINITY_WORKERS, onlineServingWorkers, rendezvousOrder } from "./routing";
 
@@ -24,8 +26,11 @@ export const deployInput = z.object({
   versionNumber: z.number().int().positive(),
   /** Default: `<model slug>-v<version>`. */
   name: deploymentNameSchema.optional(),
+  /** Default: DEPLOYMENT_FEE_SPLIT (a stopped deployment deployed again keeps its own). */
+  feeSplit: feeSplitSchema.optional(),
 });
 export const deploymentIdInput = z.object({ deploymentId: z.uuid() });
+export const setFeeSplitInput = deploymentIdInput.extend(feeSplitFields).superRefine(checkFeeSplitSum);
 export const deploymentNameInput = z.object({ name: z.string().min(1).max(64) });
 
 /** A deployment left pending or loading this long lost its activation (a restarted server) and is activated again. */
@@ -43,6 +48,9 @@ const columns = {
   baseModel: deployments.baseModel,
   fineTuneId: deployments.fineTuneId,
   modelId: deployments.modelId,
+  platformBps: deployments.platformBps,
+  ownerBps: deployments.ownerBps,
+  contributorsBps: deployments.contributorsBps,
   modelSlug: models.slug,
   modelName: models.name,
   versionNumber: fineTunes.versionNumber,
@@ -65,16 +73,31 @@ async function listDeploymentRows(db: Db, orgId: string, modelId?: string) {
     .limit(500);
 }
 
-/** A deployment as the gateway needs it, by the name callers use; stopped ones included so callers can be told. */
+/**
+ * A deployment as the gateway needs it, by the name callers use; stopped ones included so callers
+ * can be told. Its fee split travels with it, so an answered call is queued for attribution with
+ * the split in force when it was made.
+ */
 export async function findDeploymentForGateway(db: Db, orgId: string, name: string) {
   const [row] = await db
-    .select({ id: deployments.id, name: deployments.name, status: deployments.status, statusMessage: deployments.statusMessage, baseModel: deployments.baseModel, fineTuneId: deployments.fineTuneId, adapter: fineTunes.adapter })
+    .select({
+      id: deployments.id,
+      name: deployments.name,
+      status: deployments.status,
+      statusMessage: deployments.statusMessage,
+      baseModel: deployments.baseModel,
+      fineTuneId: deployments.fineTuneId,
+      adapter: fineTunes.adapter,
+      platformBps: deployments.platformBps,
+      ownerBps: deployments.ownerBps,
+      contributorsBps: deployments.contributorsBps,
+    })
     .from(deployments)
     .innerJoin(fineTunes, eq(deployments.fineTuneId, fineTunes.id))
     .where(and(eq(deployments.orgId, orgId), eq(deployments.name, name)));
   if (!row) return null;
-  const { adapter, ...rest } = row;
-  return { ...rest, adapterFiles: (adapterFilesSchema.nullable().parse(adapter) ?? []).map((f) => ({ name: f.name, key: f.key })) };
+  const { adapter, platformBps, ownerBps, contributorsBps, ...rest } = row;
+  return { ...rest, feeSplit: { platformBps, ownerBps, contributorsBps }, adapterFiles: (adapterFilesSchema.nullable().parse(adapter) ?? []).map((f) => ({ name: f.name, key: f.key })) };
 }
 export type GatewayDeployment = NonNullable<Awaited<ReturnType<typeof findDeploymentForGateway>>>;
 
@@ -188,14 +211,14 @@ export async function createDeployment(db: Db, gateway: Gateway, ctx: OrgContext
   const name = input.name ?? (await freeName(db, ctx.org.id, `${model.slug}-v${input.versionNumber}`));
   const [existing] = await db.select({ id: deployments.id, status: deployments.status }).from(deployments).where(and(eq(deployments.orgId, ctx.org.id), eq(deployments.name, name)));
   if (existing && existing.status !== "stopped") throw new TRPCError({ code: "CONFLICT", message: `name: “${name}” is taken by a running deployment. Pick another name, or stop that deployment first.` });
-  const values = { modelId: model.id, fineTuneId: version.id, baseModel: model.baseModel, status: "pending" as const, statusMessage: null, createdBy: ctx.userId };
+  const values = { modelId: model.id, fineTuneId: version.id, baseModel: model.baseModel, status: "pending" as const, statusMessage: null, createdBy: ctx.userId, ...input.feeSplit };
   let id: string;
   try {
     if (existing) {
       await db.update(deployments).set({ ...values, stoppedAt: null, readyAt: null, createdAt: sql`now()`, updatedAt: sql`now()` }).where(eq(deployments.id, existing.id));
       id = existing.id;
     } else {
-      const [row] = await db.insert(deployments).values({ ...values, orgId: ctx.org.id, name }).returning({ id: deployments.id });
+      const [row] = await db.insert(deployments).values({ ...env.DEPLOYMENT_FEE_SPLIT, ...values, orgId: ctx.org.id, name }).returning({ id: deployments.id });
       id = row!.id;
     }
   } catch (error) {
@@ -242,11 +265,25 @@ export async function listDeployments(db: Db, gateway: Gateway, ctx: OrgContext)
   return rows.map((r) => ({ ...r, servingWorkers: counts.get(r.baseModel) ?? 0 }));
 }
 
+/** One deployment, with the Datanet versions its model version was trained on (the contributors its fee split pays). */
 export async function getDeploymentByName(db: Db, gateway: Gateway, ctx: OrgContext, name: string) {
   const [row] = await selectDeployments(db).where(and(eq(deployments.orgId, ctx.org.id), eq(deployments.name, name)));
   if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `No deployment “${name}” in this organization.` });
   resumeStale(db, gateway, [row]);
-  return { ...row, servingWorkers: (await onlineServingWorkers(db, ctx.org.id, row.baseModel)).length };
+  const [workers, training] = await Promise.all([onlineServingWorkers(db, ctx.org.id, row.baseModel), trainingDataOf(db, row.fineTuneId)]);
+  return { ...row, servingWorkers: workers.length, training: training.map((t) => ({ datanetName: t.datanetName, number: t.number, contributorCount: t.contributorCount })) };
+}
+
+/** Changes the split of the deployment's future calls; calls made before keep the split they were made under. */
+export async function setFeeSplit(db: Db, ctx: OrgContext, input: z.infer<typeof setFeeSplitInput>) {
+  const { deploymentId, platformBps, ownerBps, contributorsBps } = input;
+  const [row] = await db
+    .update(deployments)
+    .set({ platformBps, ownerBps, contributorsBps, updatedAt: sql`now()` })
+    .where(and(eq(deployments.id, deploymentId), eq(deployments.orgId, ctx.org.id)))
+    .returning({ id: deployments.id, platformBps: deployments.platformBps, ownerBps: deployments.ownerBps, contributorsBps: deployments.contributorsBps });
+  if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such deployment in this organization." });
+  return row;
 }
 
 /** What the model page needs: how many workers could serve it, and its versions' deployments. */

@@ -42,15 +42,22 @@ export interface Target {
   model: string;
 }
 
-/** How a call ended, for usage metering: token counts come from the worker's `usage`. */
+/** How a call ended, for usage metering and attribution: token counts come from the worker's `usage`. */
 export interface Outcome {
   ok: boolean;
   workerId: string | null;
   promptTokens: number;
   completionTokens: number;
+  /** The completion's id as the worker gave it; null when it gave none or never answered. */
+  completionId: string | null;
+  /** What was generated (each choice's text, joined by a blank line when n > 1), at most MAX_OUTPUT_CHARS of it. */
+  output: string;
   /** Why it failed, when it did. */
   error?: string;
 }
+
+/** The output kept for attribution is cut here: a longer answer is attributed by its beginning (and still metered whole). */
+export const MAX_OUTPUT_CHARS = 128 * 1024;
 
 export type PreloadResult = { ok: true; tier: string; loadMs: number } | { ok: false; status: number | null; message: string };
 
@@ -58,7 +65,38 @@ interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
 }
-type Chunk = { choices?: { text?: string; delta?: { content?: string | null }; finish_reason?: string | null }[]; usage?: Usage | null; model?: string; error?: OpenAIErrorBody };
+type Choice = { index?: number; text?: string; message?: { content?: string | null }; delta?: { content?: string | null }; finish_reason?: string | null };
+type Chunk = { id?: string; choices?: Choice[]; usage?: Usage | null; model?: string; error?: OpenAIErrorBody };
+
+/** Collects the generated text per choice, up to MAX_OUTPUT_CHARS in all: a few appends per chunk. */
+class OutputCollector {
+  id: string | null = null;
+  private readonly parts = new Map<number, string[]>();
+  private size = 0;
+
+  add(chunk: Chunk) {
+    if (chunk.id && !this.id) this.id = chunk.id;
+    for (const choice of chunk.choices ?? []) {
+      const text = choice.delta?.content ?? choice.message?.content ?? choice.text;
+      if (!text || this.size >= MAX_OUTPUT_CHARS) continue;
+      const kept = text.length <= MAX_OUTPUT_CHARS - this.size ? text : text.slice(0, MAX_OUTPUT_CHARS - this.size);
+      this.size += kept.length;
+      const index = choice.index ?? 0;
+      const list = this.parts.get(index);
+      if (list) list.push(kept);
+      else this.parts.set(index, [kept]);
+    }
+  }
+
+  text(): string {
+    return [...this.parts.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([, list]) => list.join(""))
+      .join("\n\n");
+  }
+}
+
+const failed = (workerId: string | null, error: string): Outcome => ({ ok: false, workerId, promptTokens: 0, completionTokens: 0, completionId: null, output: "", error });
 
 /** A failure on one worker that another worker may not have. */
 class WorkerFailure extends Error {}
@@ -129,7 +167,7 @@ export class Gateway {
     const settle = once(opts.onSettled);
     const workers = await this.workersFor(target.orgId, target.baseModel);
     if (workers.length === 0) {
-      settle({ ok: false, workerId: null, promptTokens: 0, completionTokens: 0, error: "no worker" });
+      settle(failed(null, "no worker"));
       throw new OpenAIError(503, `No online worker serves base model ${target.baseModel}: start one with --serve.`, "server_error", "no_worker_available", null, { "retry-after": "10" });
     }
     const failures: string[] = [];
@@ -138,7 +176,7 @@ export class Gateway {
         return await this.attempt(worker, target, endpoint, request, opts.signal, settle);
       } catch (error) {
         if (!(error instanceof WorkerFailure)) {
-          settle({ ok: false, workerId: worker.id, promptTokens: 0, completionTokens: 0, error: error instanceof Error ? error.message : String(error) });
+          settle(failed(worker.id, error instanceof Error ? error.message : String(error)));
           throw error;
         }
         this.penalize(worker.id);
@@ -146,7 +184,7 @@ export class Gateway {
         if (opts.signal?.aborted) break;
       }
     }
-    settle({ ok: false, workerId: null, promptTokens: 0, completionTokens: 0, error: failures.join("; ") });
+    settle(failed(null, failures.join("; ")));
     throw new OpenAIError(503, `Every worker serving ${target.baseModel} failed before answering (${failures.join("; ")}). Retry shortly.`, "server_error", "worker_unavailable", null, { "retry-after": "5" });
   }
 
@@ -185,7 +223,9 @@ export class Gateway {
         const json = (await response.json()) as Chunk & Record<string, unknown>;
         cleanup();
         json.model = target.model;
-        settle({ ok: true, workerId: worker.id, promptTokens: json.usage?.prompt_tokens ?? 0, completionTokens: json.usage?.completion_tokens ?? 0 });
+        const output = new OutputCollector();
+        output.add(json);
+        settle({ ok: true, workerId: worker.id, promptTokens: json.usage?.prompt_tokens ?? 0, completionTokens: json.usage?.completion_tokens ?? 0, completionId: output.id, output: output.text() });
         return Response.json(json);
       }
       return await this.relay(worker, response, target, Boolean(request.stream_options?.include_usage), controller, () => {
@@ -209,10 +249,12 @@ export class Gateway {
     const reader = response.stream().getReader();
     const parser = new SseParser();
     const early: Chunk[] = [];
+    const output = new OutputCollector();
     let usage: Usage | null = null;
     let finished = false;
     // Chunks as the client should see them: our model name; usage only when it asked.
     const rewrite = (chunk: Chunk): Chunk | null => {
+      output.add(chunk);
       if (chunk.usage) usage = chunk.usage;
       if (!includeUsage) {
         if (chunk.usage && (chunk.choices ?? []).length === 0) return null;
@@ -250,7 +292,15 @@ export class Gateway {
     }
     resetIdle();
 
-    const outcome = (ok: boolean, error?: string): Outcome => ({ ok, workerId: worker.id, promptTokens: usage?.prompt_tokens ?? 0, completionTokens: usage?.completion_tokens ?? 0, error });
+    const outcome = (ok: boolean, error?: string): Outcome => ({
+      ok,
+      workerId: worker.id,
+      promptTokens: usage?.prompt_tokens ?? 0,
+      completionTokens: usage?.completion_tokens ?? 0,
+      completionId: output.id,
+      output: ok ? output.text() : "",
+      error,
+    });
     const stream = new ReadableStream<Uint8Array>({
       start(out) {
         for (const chunk of early) {

@@ -132,8 +132,9 @@ export class RateLimiter {
     if (rpm === null && tpm === null) return { ok: true, reservation: null };
     const tokens = Math.max(0, Math.ceil(request.tokens));
     if (tpm !== null && tokens > tpm) return tooLarge(tokens, tpm);
-    for (;;) {
-      const a = this.current(key.keyId);
+    // Right after its own lease, a request takes from what it leased, whatever this clock says of the window.
+    for (let leased = false; ; ) {
+      const a = leased ? this.allowances.get(key.keyId) : this.current(key.keyId);
       if (a && (rpm === null || a.usedRequests < a.leasedRequests) && (tpm === null || a.usedTokens + tokens <= a.leasedTokens)) {
         a.active = true;
         if (rpm !== null) a.usedRequests++;
@@ -151,6 +152,7 @@ export class RateLimiter {
       try {
         const refused = await lease;
         if (refused) return refused;
+        leased = true;
       } finally {
         this.leasing.delete(key.keyId);
       }

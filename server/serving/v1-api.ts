@@ -2,7 +2,10 @@
 // deployment by name and the key's scope, rate limits, then the gateway; usage is metered per
 // key and deployment in batched writes. Every error is an OpenAI error object. Keys, deployments
 // and worker lists come from per-process caches and limits from leased slices, so a request's own
-// path has no database round trip; the batch writes usage, "last used" and the limits' give-backs.
+// path has no database round trip; the batch writes usage, "last used", the limits' give-backs,
+// and the answered calls queued for attribution (with their output and the deployment's fee split).
+import { randomUUID } from "node:crypto";
+import { recordAnsweredInferences, type AnsweredInference } from "@/server/attribution/requests";
 import type { Db } from "@/server/db/connect";
 import type { BlobStore } from "@/server/storage/types";
 import { apiKeyCacheFor } from "./api-key-cache";
@@ -24,8 +27,11 @@ type RouteContext = { params: Promise<Record<string, string | string[]>> };
 /** Deployment lookups kept per process at most. */
 const MAX_CACHED_DEPLOYMENTS = 10_000;
 
-/** Usage events (and "last used" times, and limits' give-backs) wait this long at most before one batched write. */
+/** Usage events (and "last used" times, limits' give-backs, answered calls) wait this long at most before one batched write. */
 const USAGE_FLUSH_MS = 250;
+
+/** Answered calls queued for attribution per insert: a batch of long outputs stays a statement of a few MB. */
+const ATTRIBUTION_ROWS_PER_INSERT = 200;
 
 const notFound = (model: string) =>
   new OpenAIError(404, `The model '${model}' does not exist or you do not have access to it. GET /v1/models lists the deployments this key can call.`, "invalid_request_error", "model_not_found", "model");
@@ -59,6 +65,7 @@ export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<Gatew
   // Callers choose the names (unknown ones too): the cache is capped.
   const deploymentCache = new RefreshingCache<GatewayDeployment | null>(() => gateway().options.cacheTtlMs, MAX_CACHED_DEPLOYMENTS);
   let pending: UsageEvent[] = [];
+  let answered: AnsweredInference[] = [];
   const touched = new Set<string>();
   let flushing: Promise<void> | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -74,12 +81,18 @@ export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<Gatew
     timer = null;
     await flushing;
     const batch = pending;
+    const inferences = answered;
     const touches = [...touched];
     pending = [];
+    answered = [];
     touched.clear();
     const { db } = deps();
     flushing = (async () => {
       await recordUsageMany(db, batch).catch((error: unknown) => console.error(`usage: ${batch.length} events not recorded`, error));
+      for (let i = 0; i < inferences.length; i += ATTRIBUTION_ROWS_PER_INSERT) {
+        const part = inferences.slice(i, i + ATTRIBUTION_ROWS_PER_INSERT);
+        await recordAnsweredInferences(db, part).catch((error: unknown) => console.error(`attribution: ${part.length} answered calls not queued`, error));
+      }
       await touchApiKeys(db, touches).catch((error: unknown) => console.error(`api keys: last used of ${touches.length} keys not written`, error));
       const holding = await rateLimiter?.sync().catch((error: unknown) => {
         console.error("rate limits: unused allowance not given back (retried at the next batch)", error);
@@ -91,8 +104,9 @@ export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<Gatew
     await flushing;
   }
 
-  function record(event: UsageEvent) {
+  function record(event: UsageEvent, inference: AnsweredInference | null) {
     pending.push(event);
+    if (inference) answered.push(inference);
     schedule();
   }
 
@@ -148,7 +162,12 @@ export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<Gatew
         signal: req.signal,
         onSettled: (outcome) => {
           limiter().settle(admitted.reservation, outcome.promptTokens + outcome.completionTokens);
-          record({ keyId: key.keyId, deploymentId: found.id, promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens, ok: outcome.ok });
+          const { promptTokens, completionTokens } = outcome;
+          // Only answered calls earn their contributors anything; failed and abandoned ones are metered as errors.
+          const inference: AnsweredInference | null = outcome.ok
+            ? { inferenceId: outcome.completionId ?? randomUUID(), orgId: key.orgId, fineTuneId: found.fineTuneId, deploymentId: found.id, keyId: key.keyId, output: outcome.output, promptTokens, completionTokens, feeSplit: found.feeSplit, inferredAt: new Date() }
+            : null;
+          record({ keyId: key.keyId, deploymentId: found.id, promptTokens, completionTokens, ok: outcome.ok }, inference);
         },
       });
     });
@@ -171,7 +190,7 @@ export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<Gatew
     }),
     chatCompletions: completion("chat"),
     completions: completion("completions"),
-    /** Writes buffered usage, "last used" times and unused limits now (tests, and shutdown). */
+    /** Writes buffered usage, "last used" times, unused limits and answered calls now (tests, and shutdown). */
     flushUsage,
   };
 }

@@ -6,7 +6,10 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type Behaviour = "ok" | "error-500" | "die-before-first-token" | "die-mid-stream" | "stall-mid-stream" | "reject-adapter";
+export type Behaviour = "ok" | "error-500" | "die-before-first-token" | "die-mid-stream" | "stall-mid-stream" | "reject-adapter" | "oom-on-load";
+
+/** Behaviours of PUT /adapters alone: completions for adapters it holds are answered as usual. */
+const adapterOnly: Behaviour[] = ["reject-adapter", "oom-on-load"];
 
 export interface Call {
   method: string;
@@ -26,6 +29,8 @@ export class FakeServingWorker {
   hold: Promise<void> | null = null;
   /** Streams whose client went away before the stream ended. */
   abandoned = 0;
+  /** What it answers, piece by piece (one piece per streamed chunk); default: "answer from <name>". */
+  answer: string[] | null = null;
   private server: Server | null = null;
   port = 0;
 
@@ -77,6 +82,8 @@ export class FakeServingWorker {
     const adapter = /^\/adapters\/([A-Za-z0-9._-]+)$/.exec(path);
     if (adapter && req.method === "PUT") {
       if (this.behaviour === "reject-adapter") return error(422, "lora rank 64 is greater than max_lora_rank 16");
+      // The real worker's answer when copying the adapter to the GPU runs out of memory (gpu-worker/tests/test_serve_http.py).
+      if (this.behaviour === "oom-on-load") return json(503, { error: { message: "the worker ran out of GPU memory for this request; retry it, or on another worker", type: "server_error", param: null, code: "out_of_memory" } });
       this.adapters.add(adapter[1]!);
       return json(200, { id: adapter[1], tier: "gpu", loadMs: 7 });
     }
@@ -91,13 +98,15 @@ export class FakeServingWorker {
     if (this.behaviour === "error-500") return json(500, { error: { message: "CUDA out of memory", type: "server_error", param: null, code: null } });
 
     const chat = path === "/v1/chat/completions";
-    const words = ["answer ", "from ", this.name];
+    // A fresh id per completion, as the real worker makes them.
+    const id = `${chat ? "chatcmpl" : "cmpl"}-${randomBytes(8).toString("hex")}`;
+    const words = this.answer ?? ["answer ", "from ", this.name];
     const usage = { prompt_tokens: 5, completion_tokens: words.length, total_tokens: 5 + words.length };
     if (!body.stream) {
-      if (this.behaviour !== "ok") return res.socket?.destroy();
+      if (this.behaviour !== "ok" && !adapterOnly.includes(this.behaviour)) return res.socket?.destroy();
       const text = words.join("");
       return json(200, {
-        id: "cmpl-1",
+        id,
         object: chat ? "chat.completion" : "text_completion",
         created: 1,
         model,
@@ -110,7 +119,7 @@ export class FakeServingWorker {
       if (!res.writableEnded) this.abandoned++;
     });
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-    const chunk = (choice: Record<string, unknown>) => ({ id: "c-1", object: chat ? "chat.completion.chunk" : "text_completion", created: 1, model, choices: [{ index: 0, ...choice }], ...(includeUsage ? { usage: null } : {}) });
+    const chunk = (choice: Record<string, unknown>) => ({ id, object: chat ? "chat.completion.chunk" : "text_completion", created: 1, model, choices: [{ index: 0, ...choice }], ...(includeUsage ? { usage: null } : {}) });
     const send = (value: unknown) => res.write(`data: ${JSON.stringify(value)}\n\n`);
     if (chat) send(chunk({ delta: { role: "assistant", content: "" }, finish_reason: null }));
     if (this.behaviour === "die-before-first-token") return res.socket?.destroy();
@@ -123,7 +132,7 @@ export class FakeServingWorker {
       }
     }
     send(chunk(chat ? { delta: {}, finish_reason: "stop" } : { text: "", finish_reason: "stop" }));
-    if (includeUsage) send({ id: "c-1", object: chat ? "chat.completion.chunk" : "text_completion", created: 1, model, choices: [], usage });
+    if (includeUsage) send({ id, object: chat ? "chat.completion.chunk" : "text_completion", created: 1, model, choices: [], usage });
     res.end("data: [DONE]\n\n");
   }
 }

@@ -10,9 +10,10 @@ import { EPOCH_SECONDS, epochOf, epochRewardShares, ROLL_UP_GRACE_SECONDS, rollU
 import { attributeQueuedInferences, inferenceFee, recordInferenceForAttribution } from "@/server/attribution/requests";
 import { verifyAttribution } from "@/server/attribution/verify";
 import type { Db } from "@/server/db/connect";
-import { findIndex, requestIndex } from "@/server/db/queries/attribution";
+import { findEpoch, findIndex, requestIndex } from "@/server/db/queries/attribution";
 import { attributionRequests, datanetVersions, deployments, fineTuneDatasets, fineTunes, jobs, models, organizations } from "@/server/db/schema";
 import { env } from "@/server/env";
+import { splitFee } from "@/server/serving/fee-split";
 import { createUser, testBlobs } from "../helpers/context";
 import { chatRecord, publishedDatanet } from "../helpers/datanet-fixture";
 import { createTestDatabase, type TestDatabase } from "../helpers/db";
@@ -23,6 +24,8 @@ let db: Db;
 let org: TestOrg;
 let orgId: string;
 const walletA = "0x00000000000000000000000000000000000000a1";
+/** The version the first test attributes inferences of. */
+let attributedVersion = "";
 
 const PASSAGE = "The ferry from Vellmar lists its cargo twice, once in tallow marks and once in ink, before the tide turns.";
 
@@ -61,6 +64,7 @@ async function trainedOnSnapshot() {
 describe("attribution", () => {
   it("builds the index, attributes queued inferences once, and verify recomputes them from the snapshot", async () => {
     const trained = await trainedOnSnapshot();
+    attributedVersion = trained.fineTuneId;
     const [deployment] = await db.insert(deployments).values({ orgId, name: `ferries-${seq}`, modelId: trained.modelId, fineTuneId: trained.fineTuneId, baseModel: "tiny-llama", status: "ready" }).returning();
 
     // Queued before the index exists: it waits, and is not lost.
@@ -86,11 +90,12 @@ describe("attribution", () => {
     const copied = (await storedAttribution(db, `cmpl-${seq}-a`))!;
     expect(copied.method).toBe("spans");
     expect(copied.spans).toHaveLength(1);
-    expect(copied.contributors).toEqual([expect.objectContaining({ contributorWallet: walletA, share: 1, amount: (42n * env.ATTRIBUTION_REWARD_PER_TOKEN).toString() })]);
+    // The deployment's split (the default, 10/20/70): the contributors' 70 % of the fee is divided.
+    expect(copied.contributors).toEqual([expect.objectContaining({ contributorWallet: walletA, share: 1, amount: ((42n * env.ATTRIBUTION_REWARD_PER_TOKEN * 7n) / 10n).toString() })]);
     const unmatched = (await storedAttribution(db, `cmpl-${seq}-b`))!;
     expect(unmatched.method).toBe("fallback");
     expect(unmatched.contributors.map((c) => c.contributorWallet).sort()).toEqual([walletA, null].sort());
-    expect(unmatched.contributors.reduce((sum, c) => sum + BigInt(c.amount), 0n)).toBe(inferenceFee({ promptTokens: 5, completionTokens: 8 }));
+    expect(unmatched.contributors.reduce((sum, c) => sum + BigInt(c.amount), 0n)).toBe(splitFee(inferenceFee({ promptTokens: 5, completionTokens: 8 }), env.DEPLOYMENT_FEE_SPLIT).contributors);
 
     const snapshot = async function* () {
       yield* await testBlobs.get(trained.snapshotKey);
@@ -101,16 +106,21 @@ describe("attribution", () => {
     expect(tampered.differences).toEqual([expect.stringMatching(/stored share 1 amount 1, recomputed 1 amount/)]);
   });
 
-  it("rolls an ended epoch up once into one share per wallet, keeping contributors without one apart", async () => {
+  it("rolls an ended epoch up once per model version into one share per wallet, keeping contributors without one apart", async () => {
     const today = epochOf(new Date());
     expect(await rollUpEndedEpochs(db)).toEqual([]);
     const later = new Date(((today + 1) * EPOCH_SECONDS + ROLL_UP_GRACE_SECONDS + 1) * 1000);
     expect(await rollUpEndedEpochs(db, later)).toEqual([today]);
     expect(await rollUpEndedEpochs(db, later)).toEqual([]);
-    const shares = (await epochRewardShares(db, today))!;
+    const shares = (await epochRewardShares(db, today, attributedVersion))!;
     expect(shares.map((s) => s.contributor)).toEqual([walletA]);
-    expect(shares[0]!.amount).toBeGreaterThan(42n * env.ATTRIBUTION_REWARD_PER_TOKEN);
-    expect(await epochRewardShares(db, today - 1)).toBeNull();
+    expect(shares[0]!.amount).toBeGreaterThan((42n * env.ATTRIBUTION_REWARD_PER_TOKEN * 7n) / 10n);
+    expect(await epochRewardShares(db, today - 1, attributedVersion)).toBeNull();
+    // B has no wallet: owed, kept by contributor id, out of the tree; the owner (no wallet either) likewise.
+    const rolled = (await findEpoch(db, today))!.versions.find((v) => v.fineTuneId === attributedVersion)!;
+    expect(rolled.shares.filter((s) => !s.wallet).map((s) => s.contributorKey)).toEqual([expect.stringMatching(/^contributor:[0-9a-f-]{36}$/)]);
+    expect(rolled).toMatchObject({ inferenceCount: 2, ownerWallet: null, root: expect.stringMatching(/^0x[0-9a-f]{64}$/), total: shares[0]!.amount.toString() });
+    expect(BigInt(rolled.ownerAmount)).toBeGreaterThan(0n);
   });
 
   it("gives up on an inference whose version's index failed, and refuses an unknown deployment", async () => {

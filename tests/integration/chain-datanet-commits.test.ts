@@ -59,7 +59,7 @@ describe("publishing a version", () => {
     const owner = callerFor(database.db, org.owner.userId, { chain: config });
     const registration = await row(datanetRegistrationKey(datanet.id));
     expect(registration).toMatchObject({ status: "pending", call: { contract: "registry", functionName: "registerDatanet" } });
-    expect(await row(versionCommitKey(version.id))).toMatchObject({ status: "pending", dependsOn: registration!.id, call: { functionName: "commitVersion" } });
+    expect(await row(versionCommitKey(version.id))).toMatchObject({ status: "pending", dependsOn: [registration!.id], call: { functionName: "commitVersion" } });
     const v2 = await owner.datanets.publishVersion({ orgSlug: org.slug, datanetSlug: datanet.slug });
     expect(await database.db.select({ id: chainOutbox.id }).from(chainOutbox).where(eq(chainOutbox.idempotencyKey, datanetRegistrationKey(datanet.id)))).toHaveLength(1);
 

@@ -122,6 +122,25 @@ describe("sending", () => {
     expect(stored[0]).toBe(root);
   });
 
+  it("a call with several dependencies waits for all of them, and fails when one of them fails", async () => {
+    const [a, b] = [id(), id()];
+    const [registerA, registerB, both, broken, behindBroken] = [key(), key(), key(), key(), key()];
+    const first = await enqueue(database.db, config, registerA, registration(a));
+    const second = await enqueue(database.db, config, registerB, registration(b));
+    const waiting = await enqueue(database.db, config, both, contractCall("registry", "commitVersion", [b, 1, id(), id(), 1n, 1n]), { dependsOn: [second.id, first.id, first.id] });
+    expect(waiting.dependsOn).toEqual([first.id, second.id].sort());
+    // Registering A twice reverts (DatanetExists): what waits on it and on B fails, saying why.
+    const duplicate = await enqueue(database.db, config, broken, registration(a), { dependsOn: first.id });
+    await enqueue(database.db, config, behindBroken, contractCall("registry", "commitVersion", [a, 1, id(), id(), 1n, 1n]), { dependsOn: [second.id, duplicate.id] });
+
+    const sender = testSender(database.db, config);
+    await sender.pass();
+    expect(await statusOf(both)).toBe("pending");
+    await driveUntil(sender, allSettled([registerA, registerB, both, broken, behindBroken]));
+    expect([await statusOf(registerA), await statusOf(registerB), await statusOf(both), await statusOf(broken)]).toEqual(["confirmed", "confirmed", "confirmed", "failed"]);
+    expect(await row(behindBroken)).toMatchObject({ status: "failed", lastError: expect.stringMatching(new RegExp(`^it waits on ${broken}, which failed: the contract reverted: Datanet 0x[0-9a-f]+…[0-9a-f]{4} is already registered on chain`)) });
+  });
+
   it("a revert at estimation fails the row with the reason in words, sends nothing, and fails what depends on it", async () => {
     const stranger = devAccount(7);
     const [register, commit] = [key(), key()];

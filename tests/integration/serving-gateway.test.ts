@@ -2,13 +2,11 @@
 // transitions and failure reasons, routing affinity and load spreading, failover before the
 // first token, a clean SSE error after it, and the public /v1 API's errors and usage metering.
 // Failures come from stand-in workers (tests/helpers/fake-serving-worker.ts).
-import { createHash } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openDatabase, type Db } from "@/server/db/connect";
-import { deployments, fineTunes, jobs, models, organizations, workerTokens } from "@/server/db/schema";
+import { deployments, organizations } from "@/server/db/schema";
 import { apiKeyDeployments, apiKeys, apiUsageDaily } from "@/server/db/schema/api-keys";
-import { authenticateWorkerToken, createWorkerToken, registerWorker } from "@/server/jobs/workers";
 import { apiKeyCacheFor, closeApiKeyCache } from "@/server/serving/api-key-cache";
 import { LISTENER_APPLICATION_NAME } from "@/server/serving/api-key-changes";
 import { createApiKey, revokeApiKey } from "@/server/serving/api-keys";
@@ -24,6 +22,7 @@ import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import { expectTRPCError } from "../helpers/errors";
 import { FakeServingWorker } from "../helpers/fake-serving-worker";
 import { createOrgWithOwner, type TestOrg } from "../helpers/orgs";
+import { registeredServingWorker, trainedVersionWithAdapter } from "../helpers/serving";
 
 let database: TestDatabase;
 let db: Db;
@@ -51,18 +50,9 @@ const owner = () => callerFor(db, org.owner.userId);
 
 /** A stand-in worker registered (platform token) as serving `baseModel`, online now. */
 async function servingWorker(name: string, baseModel: string, maxBatchSize = 8) {
-  const fake = await new FakeServingWorker(name).start();
+  const fake = await registeredServingWorker(db, name, baseModel, maxBatchSize);
   fakes.push(fake);
-  const token = await createWorkerToken(db, { orgId: null, name, createdBy: null });
-  // The stand-in verifies signatures with its own token: give the registered token that secret.
-  await db.update(workerTokens).set({ tokenHash: createHash("sha256").update(fake.token).digest("hex") }).where(eq(workerTokens.id, token.id));
-  const auth = await authenticateWorkerToken(db, fake.token);
-  const { id } = await registerWorker(db, auth!, {
-    name,
-    version: "test",
-    capabilities: { device: "cpu", gpuName: null, gpuMemoryGb: 0, models: [baseModel], kinds: ["generate"], serving: { url: fake.url, baseModel, maxBatchSize, gpuAdapterSlots: 4 } },
-  });
-  return Object.assign(fake, { workerId: id });
+  return fake;
 }
 
 async function setOffline(workerId: string) {
@@ -71,23 +61,7 @@ async function setOffline(workerId: string) {
 
 let versionSeq = 0;
 /** A model with a succeeded version 1 whose adapter files are in blob storage. */
-async function trainedVersion(baseModel: string) {
-  const n = ++versionSeq;
-  const [model] = await db.insert(models).values({ orgId, slug: `served-${n}`, name: `Served ${n}`, baseModel }).returning();
-  const [job] = await db.insert(jobs).values({ orgId, kind: "finetune", status: "succeeded", payload: {}, requirements: {} }).returning();
-  const files = await Promise.all(
-    ["adapter_config.json", "adapter_model.safetensors"].map(async (name) => {
-      const key = `jobs/${job!.id}/adapter/${name}`;
-      const { sizeBytes } = await testBlobs.put(key, `${name} of model ${n}`);
-      return { name, key, sizeBytes };
-    }),
-  );
-  const [run] = await db
-    .insert(fineTunes)
-    .values({ orgId, modelId: model!.id, jobId: job!.id, versionNumber: 1, taskTemplate: "chat", hyperparameters: {}, exampleCount: 2, tokenCount: 10, estimate: {}, adapter: files })
-    .returning();
-  return { modelSlug: model!.slug, fineTuneId: run!.id };
-}
+const trainedVersion = (baseModel: string) => trainedVersionWithAdapter(db, orgId, `served-${++versionSeq}`, baseModel);
 
 async function deployed(baseModel: string, name?: string) {
   const version = await trainedVersion(baseModel);
@@ -163,12 +137,20 @@ describe("deploy", () => {
     await scheduleActivation(db, gateway, second.id);
   });
 
-  it("fails with the worker's reason when the adapter does not fit the base model", async () => {
-    const w = await servingWorker("rejecting", "base-reject");
-    w.behaviour = "reject-adapter";
-    const d = await deployed("base-reject");
+  it.each([
+    { why: "the adapter does not fit the base model", behaviour: "reject-adapter", base: "base-reject", reason: "The adapter does not load on base-reject: lora rank 64 is greater than max_lora_rank 16" },
+    {
+      why: "the worker runs out of GPU memory loading the adapter",
+      behaviour: "oom-on-load",
+      base: "base-oom",
+      reason: "No worker could load the adapter (worker-base-oom: the worker ran out of GPU memory for this request; retry it, or on another worker). Check the workers on the Workers page, then deploy again.",
+    },
+  ] as const)("fails with the worker's reason when $why", async ({ behaviour, base, reason }) => {
+    const w = await servingWorker(`worker-${base}`, base);
+    w.behaviour = behaviour;
+    const d = await deployed(base);
     expect(d.status).toBe("failed");
-    expect(d.row.statusMessage).toBe("The adapter does not load on base-reject: lora rank 64 is greater than max_lora_rank 16");
+    expect(d.row.statusMessage).toBe(reason);
   });
 
   it("fails with each worker's reason when none can be reached, and redeploys once one is back", async () => {
@@ -393,6 +375,30 @@ describe("failover and streaming", () => {
     expect(error.code).toBe("worker_unavailable");
     expect(error.message).toContain(`${first.name}: HTTP 500 CUDA out of memory`);
     expect(error.message).toContain(`${second.name}: connection refused`);
+  });
+
+  it("a worker out of GPU memory loading the adapter just in time: the next one answers; with none left, a 503 naming it; their other deployments still answer", async () => {
+    const { first, second, d } = await twoWorkers("fo-oom", "oom-model");
+    const other = await deployed("fo-oom", "oom-other");
+    expect(other.status).toBe("ready");
+    for (const w of [first, second]) w.adapters.delete(d.fineTuneId);
+    first.behaviour = "oom-on-load";
+    const puts = (w: typeof first) => w.calls.filter((c) => c.method === "PUT" && c.path === `/adapters/${d.fineTuneId}`).length;
+    const before = puts(first);
+    const answered = await post("chat", chat("oom-model"));
+    expect(answered.status).toBe(200);
+    expect(((await answered.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe(`answer from ${second.name}`);
+    expect(puts(first)).toBe(before + 1);
+
+    second.adapters.delete(d.fineTuneId);
+    second.behaviour = "oom-on-load";
+    const refused = await post("chat", chat("oom-model"));
+    expect(refused.status).toBe(503);
+    const { error } = (await refused.json()) as { error: { message: string; type: string; param: string | null; code: string } };
+    expect(error).toMatchObject({ type: "server_error", param: null, code: "worker_unavailable" });
+    for (const w of [first, second]) expect(error.message).toContain(`${w.name}: loading the adapter failed: the worker ran out of GPU memory for this request`);
+    expect((await post("chat", chat("oom-other"))).status).toBe(200);
+    expect(gateway.loads.load(first.workerId) + gateway.loads.load(second.workerId)).toBe(0);
   });
 
   it("a worker without the adapter loads it just in time and answers", async () => {

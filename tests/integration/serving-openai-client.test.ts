@@ -11,8 +11,9 @@ import { and, eq, isNotNull, sql } from "drizzle-orm";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/server/db/connect";
-import { organizations, workers } from "@/server/db/schema";
+import { deployments, fineTunes, jobs, models, organizations, workers } from "@/server/db/schema";
 import { apiUsageDaily } from "@/server/db/schema/api-keys";
+import { adapterFilesSchema } from "@/server/finetune/fine-tunes";
 import { closeApiKeyCache } from "@/server/serving/api-key-cache";
 import { createApiKey } from "@/server/serving/api-keys";
 import { scheduleActivation } from "@/server/serving/deployments";
@@ -173,7 +174,8 @@ describe("the official openai client against /v1, served by the real worker", ()
     // The worker's own 400 (a prompt beyond tiny-llama's context) passes through, naming the limit.
     const long = await client.completions.create({ model: NAME, prompt: "word ".repeat(5000), max_tokens: 4 }).catch((e: unknown) => e);
     expect(long).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((long as Error).message).toMatch(/context|tokens/i);
+    expect(long).toMatchObject({ status: 400, code: "context_length_exceeded", param: "prompt" });
+    expect((long as Error).message).toMatch(/prompt: the prompt is \d+ tokens; this model's context is 2048 tokens/);
   });
 
   it("meters what the calls used, per key and deployment", async () => {
@@ -196,5 +198,29 @@ describe("the official openai client against /v1, served by the real worker", ()
     const byVersion = await owner.deployments.ask({ orgSlug: org.slug, modelSlug, versionNumber: 1, messages: question, maxTokens: 8, temperature: 0 });
     expect(byVersion.model).toBe(`${modelSlug}-v1`);
     expect(byVersion.outputs.map((o) => o.text)).toEqual(outputs.map((o) => o.text));
+  });
+
+  it("a version whose adapter names another base model: the deployment fails with the worker's reason, naming both", async () => {
+    const owner = callerFor(db, org.owner.userId, { blobs: plane.store });
+    const [trained] = await db.select({ adapter: fineTunes.adapter }).from(fineTunes).innerJoin(deployments, eq(deployments.fineTuneId, fineTunes.id)).where(eq(deployments.id, deploymentId));
+    const files = adapterFilesSchema.parse(trained!.adapter);
+    const configFile = files.find((f) => f.name === "adapter_config.json")!;
+    const chunks: Buffer[] = [];
+    for await (const chunk of await plane.store.get(configFile.key)) chunks.push(chunk as Buffer);
+    const config = { ...(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>), base_model_name_or_path: "Qwen/Qwen2.5-0.5B-Instruct" };
+    const [model] = await db.insert(models).values({ orgId, slug: "other-base", name: "Other base", baseModel: "tiny-llama" }).returning();
+    const [job] = await db.insert(jobs).values({ orgId, kind: "finetune", status: "succeeded", payload: {}, requirements: {} }).returning();
+    const key = `jobs/${job!.id}/adapter/adapter_config.json`;
+    const { sizeBytes } = await plane.store.put(key, JSON.stringify(config));
+    await db.insert(fineTunes).values({
+      orgId, modelId: model!.id, jobId: job!.id, versionNumber: 1, taskTemplate: "chat", hyperparameters: {}, exampleCount: 2, tokenCount: 10, estimate: {},
+      adapter: files.map((f) => (f === configFile ? { name: f.name, key, sizeBytes } : f)),
+    });
+    const { id } = await owner.deployments.deploy({ orgSlug: org.slug, modelSlug: "other-base", versionNumber: 1 });
+    expect(await scheduleActivation(db, gatewayFor({ db, store: plane.store }), id)).toBe("failed");
+    const row = await owner.deployments.get({ orgSlug: org.slug, name: "other-base-v1" });
+    expect(row.statusMessage).toMatch(
+      /^The adapter does not load on tiny-llama: the engine refused the adapter: adapter_config\.json: the adapter was trained on base model 'Qwen\/Qwen2\.5-0\.5B-Instruct'; this worker serves tiny-llama \(models\/tiny-llama-v\d+-[^)]+\): deploy a version trained on tiny-llama$/,
+    );
   });
 });

@@ -65,8 +65,32 @@ class HostAdapter:
         return out
 
 
-def read_adapter(folder: Path, shape: Shape, max_rank: int, dtype: torch.dtype, pin: bool) -> HostAdapter:
-    """Reads a PEFT LoRA adapter folder and checks that it fits the base model; raises AdapterError."""
+def _tail(name_or_path: str) -> str:
+    """The part of a Hub id or folder path that names a model: its last two parts. Training saves
+    the folder it loaded the base model from (`<mirror>/<org>/<name>`, `.../hosted/<org>/<name>`,
+    `.../models/tiny-llama-v1-s0-...`), whose parents differ from machine to machine."""
+    return "/".join([part for part in name_or_path.replace("\\", "/").split("/") if part][-2:])
+
+
+def _trained_on(config: dict, base_model: tuple[str, str]) -> str:
+    """Refuses an adapter whose config names another base model than this engine's; returns the
+    words that say which base model the shape checks' messages compare with."""
+    model_id, location = base_model
+    served = model_id if _tail(location) == model_id else f"{model_id} ({_tail(location)})"
+    named = config.get("base_model_name_or_path")
+    if not isinstance(named, str) or not named.strip():
+        return f"was the adapter trained on another base model than {served}?"
+    if _tail(named).lower() not in {_tail(model_id).lower(), _tail(location).lower()}:
+        raise AdapterError(
+            f"{CONFIG_FILE}: the adapter was trained on base model {named!r}; this worker serves {served}: "
+            f"deploy a version trained on {model_id}"
+        )
+    return f"its {CONFIG_FILE} names {named!r}, this worker serves {served}"
+
+
+def read_adapter(folder: Path, shape: Shape, max_rank: int, dtype: torch.dtype, pin: bool, base_model: tuple[str, str]) -> HostAdapter:
+    """Reads a PEFT LoRA adapter folder and checks that it fits the base model; raises AdapterError.
+    `base_model`: its catalog id and what it was loaded from (folder or Hub id)."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
@@ -83,6 +107,7 @@ def read_adapter(folder: Path, shape: Shape, max_rank: int, dtype: torch.dtype, 
     for key, message in _UNSUPPORTED.items():
         if config.get(key):
             raise AdapterError(f"{CONFIG_FILE}: {message}")
+    trained_on = _trained_on(config, base_model)
     rank, alpha = config.get("r"), config.get("lora_alpha")
     if not isinstance(rank, int) or rank < 1 or not isinstance(alpha, (int, float)):
         raise AdapterError(f"{CONFIG_FILE}: r must be a positive integer and lora_alpha a number (got r={rank!r}, lora_alpha={alpha!r})")
@@ -104,17 +129,33 @@ def read_adapter(folder: Path, shape: Shape, max_rank: int, dtype: torch.dtype, 
             )
         layer, module, which = int(match.group(1)), match.group(2), match.group(3)
         if layer >= shape.num_layers:
-            raise AdapterError(f"{WEIGHTS_FILE}: tensor {key!r} is for layer {layer}; the base model has {shape.num_layers} layers")
+            raise AdapterError(
+                f"{WEIGHTS_FILE}: tensor {key!r} is for layer {layer}; the base model has {shape.num_layers} layers ({trained_on})"
+            )
         fan_in, fan_out = shape.module_dims(module)
         expected = (rank, fan_in) if which == "A" else (fan_out, rank)
         if tuple(tensor.shape) != expected:
             raise AdapterError(
                 f"{WEIGHTS_FILE}: tensor {key!r} has shape {tuple(tensor.shape)}; this base model's {module} "
-                f"with r={rank} needs {expected} (was the adapter trained on another base model?)"
+                f"with r={rank} needs {expected} ({trained_on})"
             )
         found.setdefault(module, {}).setdefault(layer, {})[which] = tensor
     if not found:
         raise AdapterError(f"{WEIGHTS_FILE} holds no LoRA weights")
+    # Without layers_to_transform every layer has weights: fewer means a base model with fewer layers.
+    chosen = config.get("layers_to_transform")
+    if chosen is None:
+        wanted = set(range(shape.num_layers))
+    elif isinstance(chosen, int) or (isinstance(chosen, list) and all(isinstance(i, int) for i in chosen)):
+        wanted = {chosen} if isinstance(chosen, int) else set(chosen)
+    else:
+        raise AdapterError(f"{CONFIG_FILE}: layers_to_transform must be a layer index or a list of them (got {chosen!r})")
+    for module, layers in found.items():
+        if set(layers) != wanted:
+            raise AdapterError(
+                f"{WEIGHTS_FILE}: {module} has LoRA weights for layers {sorted(layers)}; this base model needs them for "
+                f"layers {sorted(wanted)} of its {shape.num_layers} ({trained_on})"
+            )
 
     layout, offset = [], 0
     for module in found:
@@ -140,8 +181,10 @@ def read_adapter(folder: Path, shape: Shape, max_rank: int, dtype: torch.dtype, 
 class AdapterStore:
     """Registered adapters and where each one is: GPU slot, CPU memory, disk; loads in the background."""
 
-    def __init__(self, model: LoraModel, disk_dir: Path, cpu_slots: int, on_loaded: Callable[[], None]):
+    def __init__(self, model: LoraModel, disk_dir: Path, cpu_slots: int, on_loaded: Callable[[], None], base_model: tuple[str, str]):
         self.model = model
+        self.base_model = base_model
+        """The base model's catalog id and what it was loaded from: an adapter naming another is refused."""
         self.disk_dir = disk_dir
         self.cpu_slots = cpu_slots
         self.on_loaded = on_loaded
@@ -191,13 +234,18 @@ class AdapterStore:
 
     def acquire(self, adapter_id: str, first: bool) -> int | None:
         """Pins and returns the adapter's GPU slot, or starts loading it and returns None.
-        Raises UnknownAdapter when unregistered, or the load's error when it failed. `first`: the
-        request's first try (only that one counts as a GPU hit; a miss is counted by the load)."""
+        Raises UnknownAdapter when unregistered, or the load's error when it failed (out of memory:
+        only to requests that waited on that load). `first`: the request's first try (only that one
+        counts as a GPU hit; a miss is counted by the load)."""
         with self.lock:
             if adapter_id not in self.fetchers:
                 raise UnknownAdapter(adapter_id)
-            if adapter_id in self.failed:
-                raise self.failed[adapter_id]
+            error = self.failed.get(adapter_id)
+            if error is not None:
+                if not (first and isinstance(error, torch.OutOfMemoryError)):
+                    raise error
+                # Memory may be free again: the requests that waited on that load failed with it; a later one loads anew.
+                del self.failed[adapter_id]
             slot = self.gpu.get(adapter_id)
             if slot is not None:
                 self.gpu.move_to_end(adapter_id)
@@ -252,18 +300,18 @@ class AdapterStore:
         try:
             host, tier = self._host_copy(adapter_id)
             slot = self._claim_slot(adapter_id)
-            if self.cuda:
-                # The slot's previous adapter may still be read by work queued on the main stream.
-                self.stream.wait_stream(torch.cuda.current_stream(self.model.device))
-                with torch.cuda.stream(self.stream):
-                    staged = host.flat.to(self.model.device, non_blocking=True)
-                    self.model.load_slot(slot, host.views(staged))
-                self.stream.synchronize()
-            else:
-                self.model.load_slot(slot, host.views(host.flat))
+            try:
+                self._copy_to_slot(slot, host)
+            except BaseException:
+                self._free(slot)  # half written: nothing reads it until the next load overwrites it
+                raise
             with self.lock:
+                if adapter_id not in self.fetchers:  # evicted while it loaded
+                    self._free(slot)
+                    raise UnknownAdapter(adapter_id)
                 self.slot_owner[slot] = adapter_id
                 self.gpu[adapter_id] = slot
+                self.failed.pop(adapter_id, None)
                 ms = (time.perf_counter() - start) * 1000
                 self.load_count += 1
                 self.load_ms_sum += ms
@@ -277,6 +325,22 @@ class AdapterStore:
             with self.lock:
                 self.loads.pop(adapter_id, None)
             self.on_loaded()
+
+    def _copy_to_slot(self, slot: int, host: HostAdapter) -> None:
+        if not self.cuda:
+            self.model.load_slot(slot, host.views(host.flat))
+            return
+        # The slot's previous adapter may still be read by work queued on the main stream.
+        self.stream.wait_stream(torch.cuda.current_stream(self.model.device))
+        with torch.cuda.stream(self.stream):
+            staged = host.flat.to(self.model.device, non_blocking=True)
+            self.model.load_slot(slot, host.views(staged))
+        self.stream.synchronize()
+
+    def _free(self, slot: int) -> None:
+        with self.lock:
+            self.free_slots.append(slot)
+            self.lock.notify_all()
 
     def _host_copy(self, adapter_id: str) -> tuple[HostAdapter, str]:
         with self.lock:
@@ -303,7 +367,7 @@ class AdapterStore:
             shutil.rmtree(folder, ignore_errors=True)
             partial.rename(folder)
         try:
-            host = read_adapter(folder, self.model.shape, self.model.max_rank, self.model.dtype, pin=self.cuda)
+            host = read_adapter(folder, self.model.shape, self.model.max_rank, self.model.dtype, pin=self.cuda, base_model=self.base_model)
         except AdapterError:
             shutil.rmtree(folder, ignore_errors=True)  # so a corrected registration fetches again
             raise

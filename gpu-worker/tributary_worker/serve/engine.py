@@ -41,7 +41,8 @@ _END = object()  # ends a handle's stream without a final delta (cancel)
 class RequestHandle:
     """The caller's side of one request: iterate it (threads) or async-iterate it (asyncio) for
     Deltas; the last one has a finish_reason. Iteration raises AdapterError / UnknownAdapter when
-    the request's adapter could not be loaded, and ends without a final delta after cancel()."""
+    the request's adapter could not be loaded (or the error that failed its load or forward, e.g.
+    torch.OutOfMemoryError), and ends without a final delta after cancel()."""
 
     def __init__(self, engine: Engine):
         self._engine = engine
@@ -190,7 +191,7 @@ class Engine:
         del hf_model
         self.device = self.model.device
         self.graphs = DecodeGraphs(self.model) if cuda_graphs and self.device.type == "cuda" else None
-        self.store = AdapterStore(self.model, disk_dir, cpu_adapter_slots, on_loaded=self._wake)
+        self.store = AdapterStore(self.model, disk_dir, cpu_adapter_slots, on_loaded=self._wake, base_model=(source.model_id, source.location))
         self._cond = threading.Condition()
         self._dirty = False
         self._stopping = False
@@ -460,6 +461,8 @@ class Engine:
         if not done:
             return
         gone = set(map(id, done))
+        if self._waiting:
+            self._dirty = True  # rows free up: when the whole batch ends at once, nothing else would admit the waiting
         for req in done:
             req.done = True
             if req.slot:

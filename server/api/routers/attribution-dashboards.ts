@@ -2,7 +2,6 @@
 // contributor's own earnings and claims, an org's models, one model, one Datanet and one
 // inference. Reads only: what the indexer wrote, and the off-chain attributions its commits hold.
 import { attributionChainInfo } from "@/server/attribution/dashboards/chain";
-import { claimableInput, interimClaimable } from "@/server/attribution/dashboards/claimable-interim";
 import { claimIndexed, claimStatusInput, contributorEarnings } from "@/server/attribution/dashboards/contributor";
 import { datanetAttribution, datanetAttributionInput } from "@/server/attribution/dashboards/datanet";
 import { inferenceAttribution, inferenceAttributionInput } from "@/server/attribution/dashboards/inference";
@@ -14,7 +13,6 @@ export const attributionDashboardsRouter = router({
   chainInfo: protectedProcedure.query(({ ctx }) => attributionChainInfo(ctx.db, ctx.chain)),
   myEarnings: protectedProcedure.input(windowInput).query(({ ctx, input }) => contributorEarnings(ctx.db, ctx.chain, ctx.user, input)),
   /** Replaced by `attribution.claimable` at merge (components/attribution/use-claimable.ts). */
-  interimClaimable: protectedProcedure.input(claimableInput).query(({ ctx, input }) => interimClaimable(ctx.db, ctx.chain, ctx.user, input)),
   claimStatus: protectedProcedure.input(claimStatusInput).query(({ ctx, input }) => claimIndexed(ctx.db, ctx.chain, input)),
   orgModels: orgProcedure("viewer").input(windowInput).query(({ ctx, input }) => orgModels(ctx.db, ctx, input)),
   model: orgProcedure("viewer").input(modelAttributionInput).query(({ ctx, input }) => modelAttribution(ctx.db, ctx.chain, ctx, input)),

@@ -1,5 +1,5 @@
-// Deployments: deploy a model version behind the gateway, list, read, stop, deploy again, and
-// the playground of a deployed version.
+// Deployments: deploy a model version behind the gateway, list, read, stop, deploy again, set
+// its fee split, and the playground of a deployed version.
 import { z } from "zod";
 import {
   createDeployment,
@@ -10,6 +10,8 @@ import {
   getDeploymentByName,
   listDeployments,
   redeploy,
+  setFeeSplit,
+  setFeeSplitInput,
   stopDeployment,
 } from "@/server/serving/deployments";
 import { gatewayFor } from "@/server/serving/gateway";
@@ -34,5 +36,6 @@ export const deploymentsRouter = router({
   stop: orgProcedure("member")
     .input(deploymentIdInput)
     .mutation(async ({ ctx, input }) => ({ id: (await stopDeployment(ctx.db, gateway(ctx), ctx, input.deploymentId)).id })),
+  setFeeSplit: orgProcedure("member").input(setFeeSplitInput).mutation(({ ctx, input }) => setFeeSplit(ctx.db, ctx, input)),
   ask: orgProcedure("member").input(askGatewayInput).mutation(({ ctx, input }) => askThroughGateway(ctx.db, gateway(ctx), ctx, input)),
 });

@@ -95,20 +95,6 @@ export async function contributorEarnedWithoutWallet(db: Db, userId: string, sin
   return row?.amount ?? "0";
 }
 
-/**
- * Every (contributor wallet, amount) leaf of a model's epoch as the off-chain attributions give
- * it: `scope` says whether the chain's model id names the model or one of its versions.
- */
-export async function epochLeaves(db: Db, scope: { modelId: string } | { fineTuneId: string }, epoch: number) {
-  const wallet = sql<string>`lower(${s.contributorWallet})`;
-  return db
-    .select({ wallet, amount: sumAmount })
-    .from(s)
-    .innerJoin(a, eq(a.id, s.attributionId))
-    .where(and("modelId" in scope ? eq(a.modelId, scope.modelId) : eq(a.fineTuneId, scope.fineTuneId), eq(a.epoch, epoch), sql`${s.contributorWallet} is not null`))
-    .groupBy(wallet);
-}
-
 /** What each id names among models and model versions: a chain model id may name either. */
 export async function modelsOrVersions(db: Db, ids: string[]) {
   if (ids.length === 0) return [];

@@ -1,10 +1,13 @@
 // Attribution queries: index rows and their build claims, inference attributions with their
-// contributor shares, epoch roll-ups. Called by the services loops and the gateway with ids
-// they already hold (no user request reaches them directly), so they key by those ids; the
-// org of every row is stored for the dashboards' tenant filters.
-import { and, asc, eq, gt, inArray, lt, lte, or, sql } from "drizzle-orm";
+// contributor shares, epoch roll-ups and their commits. Called by the services loops and the
+// gateway with ids they already hold (no user request reaches them directly), so they key by
+// those ids; the org of every row is stored for the dashboards' tenant filters. The one read a
+// user asks for, claimableShares, is by wallet: a wallet's rewards belong to no org.
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "../connect";
 import {
+  attributionEpochModels,
   attributionEpochs,
   attributionEpochShares,
   attributionIndexes,
@@ -13,8 +16,11 @@ import {
   deployments,
   fineTuneDatasets,
   fineTunes,
+  chainOutbox,
   inferenceAttributions,
   inferenceAttributionShares,
+  models,
+  users,
 } from "../schema";
 
 export async function findModelVersion(db: Db | Tx, fineTuneId: string) {
@@ -96,15 +102,40 @@ export async function finishIndexBuild(db: Db, id: string, attempt: number, resu
   return rows.length > 0;
 }
 
-/** The model version (its fine_tunes id) a deployment serves. */
+/** The model version (its fine_tunes id) a deployment serves, and the deployment's fee split. */
 export async function findDeploymentVersion(db: Db, deploymentId: string) {
-  const [row] = await db.select({ id: deployments.fineTuneId, orgId: deployments.orgId }).from(deployments).where(eq(deployments.id, deploymentId));
+  const [row] = await db
+    .select({ id: deployments.fineTuneId, orgId: deployments.orgId, platformBps: deployments.platformBps, ownerBps: deployments.ownerBps, contributorsBps: deployments.contributorsBps })
+    .from(deployments)
+    .where(eq(deployments.id, deploymentId));
   return row ?? null;
 }
 
-/** Queues an inference for attribution; nothing when its inference id is queued already. */
-export async function enqueueAttributionRequest(db: Db, row: typeof attributionRequests.$inferInsert) {
-  await db.insert(attributionRequests).values(row).onConflictDoNothing();
+type RequestRow = Omit<typeof attributionRequests.$inferInsert, "id" | "status" | "attempts" | "notBefore" | "error" | "createdAt">;
+
+/**
+ * Queues inferences for attribution in one statement; an inference id queued already is skipped,
+ * and so is an inference whose model version was deleted meanwhile (with its model or org), so
+ * one such row does not cost the whole batch.
+ */
+export async function enqueueAttributionRequests(db: Db, rows: RequestRow[]) {
+  if (rows.length === 0) return;
+  const t = attributionRequests;
+  const columns = [t.inferenceId, t.orgId, t.fineTuneId, t.deploymentId, t.keyId, t.output, t.promptTokens, t.completionTokens, t.platformBps, t.ownerBps, t.contributorsBps, t.inferredAt];
+  const values = rows.map(
+    (r) =>
+      sql`(${r.inferenceId}, ${r.orgId}::uuid, ${r.fineTuneId}::uuid, ${r.deploymentId ?? null}::uuid, ${r.keyId ?? null}::uuid, ${r.output}, ${r.promptTokens}::int, ${r.completionTokens}::int, ${r.platformBps ?? 0}::int, ${r.ownerBps ?? 0}::int, ${r.contributorsBps ?? 10000}::int, ${r.inferredAt.toISOString()}::timestamptz)`,
+  );
+  const names = sql.join(
+    columns.map((c) => sql.identifier(c.name)),
+    sql`, `,
+  );
+  await db.execute(
+    sql`insert into ${t} (${names})
+        select v.* from (values ${sql.join(values, sql`, `)}) as v(${names})
+        where exists (select 1 from ${fineTunes} where ${fineTunes.id} = v.fine_tune_id)
+        on conflict do nothing`,
+  );
 }
 
 /**
@@ -177,37 +208,123 @@ export async function epochsToRollUp(db: Db, before: number) {
   return rows.map((r) => r.epoch);
 }
 
-/** The epoch's amounts summed per lowercase wallet, or per contributor id where there is no wallet. */
+/**
+ * The epoch's amounts per model version: the contributors' summed per lowercase wallet (or per
+ * contributor id where there is none), and per version its inferences, the owner's and the
+ * platform's parts, and the wallet of the user who trained it (its owner's, for the owner's leaf).
+ */
 export async function epochAmounts(db: Db, epoch: number) {
   const wallet = sql<string | null>`lower(${inferenceAttributionShares.contributorWallet})`;
   const contributorId = sql<string | null>`case when ${inferenceAttributionShares.contributorWallet} is null then ${inferenceAttributionShares.contributorId} end`;
   const amounts = await db
-    .select({ wallet, contributorId, amount: sql<string>`sum(${inferenceAttributionShares.amount})::text` })
+    .select({ fineTuneId: inferenceAttributions.fineTuneId, wallet, contributorId, amount: sql<string>`sum(${inferenceAttributionShares.amount})::text` })
     .from(inferenceAttributionShares)
     .innerJoin(inferenceAttributions, eq(inferenceAttributionShares.attributionId, inferenceAttributions.id))
     .where(eq(inferenceAttributions.epoch, epoch))
-    .groupBy(wallet, contributorId);
-  const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(inferenceAttributions).where(eq(inferenceAttributions.epoch, epoch));
-  return { amounts, inferences: count?.n ?? 0 };
+    .groupBy(inferenceAttributions.fineTuneId, wallet, contributorId);
+  const ownerWallet = sql<string | null>`lower(${users.walletAddress})`;
+  const versions = await db
+    .select({
+      fineTuneId: inferenceAttributions.fineTuneId,
+      orgId: inferenceAttributions.orgId,
+      modelId: inferenceAttributions.modelId,
+      inferences: sql<number>`count(*)::int`,
+      contributorsAmount: sql<string>`sum(${inferenceAttributions.feeAmount})::text`,
+      ownerAmount: sql<string>`sum(${inferenceAttributions.ownerAmount})::text`,
+      platformAmount: sql<string>`sum(${inferenceAttributions.platformAmount})::text`,
+      ownerWallet,
+    })
+    .from(inferenceAttributions)
+    .innerJoin(fineTunes, eq(inferenceAttributions.fineTuneId, fineTunes.id))
+    .leftJoin(users, eq(fineTunes.createdBy, users.id))
+    .where(eq(inferenceAttributions.epoch, epoch))
+    .groupBy(inferenceAttributions.fineTuneId, inferenceAttributions.orgId, inferenceAttributions.modelId, ownerWallet)
+    .orderBy(inferenceAttributions.fineTuneId);
+  return { amounts, versions };
 }
 
-/** Stores an epoch's roll-up with its shares; false (and nothing written) when the epoch has one already. */
-export async function insertEpoch(db: Db, epochRow: typeof attributionEpochs.$inferInsert, shares: Omit<typeof attributionEpochShares.$inferInsert, "epoch">[]) {
+type EpochModelRow = Omit<typeof attributionEpochModels.$inferInsert, "epoch">;
+type EpochShareRow = Omit<typeof attributionEpochShares.$inferInsert, "epoch">;
+
+/** Stores an epoch's roll-up, its versions and their shares; false (and nothing written) when the epoch has one already. */
+export async function insertEpoch(db: Db, epochRow: typeof attributionEpochs.$inferInsert, versions: EpochModelRow[], shares: EpochShareRow[]) {
   return db.transaction(async (tx) => {
     const [inserted] = await tx.insert(attributionEpochs).values(epochRow).onConflictDoNothing().returning({ epoch: attributionEpochs.epoch });
     if (!inserted) return false;
+    if (versions.length > 0) await tx.insert(attributionEpochModels).values(versions.map((v) => ({ ...v, epoch: epochRow.epoch })));
     if (shares.length > 0) await tx.insert(attributionEpochShares).values(shares.map((s) => ({ ...s, epoch: epochRow.epoch })));
     return true;
   });
 }
 
+/** A rolled-up epoch, its versions, and each version's shares by key; null before the roll-up. */
 export async function findEpoch(db: Db, epoch: number) {
   const [row] = await db.select().from(attributionEpochs).where(eq(attributionEpochs.epoch, epoch));
   if (!row) return null;
+  const versions = await db.select().from(attributionEpochModels).where(eq(attributionEpochModels.epoch, epoch)).orderBy(asc(attributionEpochModels.fineTuneId));
   const shares = await db
-    .select({ contributorKey: attributionEpochShares.contributorKey, wallet: attributionEpochShares.wallet, contributorId: attributionEpochShares.contributorId, amount: attributionEpochShares.amount })
+    .select({
+      fineTuneId: attributionEpochShares.fineTuneId,
+      contributorKey: attributionEpochShares.contributorKey,
+      wallet: attributionEpochShares.wallet,
+      contributorId: attributionEpochShares.contributorId,
+      amount: attributionEpochShares.amount,
+      proof: attributionEpochShares.proof,
+    })
     .from(attributionEpochShares)
     .where(eq(attributionEpochShares.epoch, epoch))
-    .orderBy(asc(attributionEpochShares.contributorKey));
-  return { ...row, shares };
+    .orderBy(asc(attributionEpochShares.fineTuneId), asc(attributionEpochShares.contributorKey));
+  return { ...row, versions: versions.map((v) => ({ ...v, shares: shares.filter((s) => s.fineTuneId === v.fineTuneId) })) };
+}
+
+/** Rolled-up versions with a reward tree whose commit is not queued yet, oldest epoch first. */
+export async function epochModelsToCommit(db: Db, limit: number) {
+  return db
+    .select({ epoch: attributionEpochModels.epoch, fineTuneId: attributionEpochModels.fineTuneId, root: attributionEpochModels.root, total: attributionEpochModels.total })
+    .from(attributionEpochModels)
+    .where(and(isNotNull(attributionEpochModels.root), isNull(attributionEpochModels.queuedAt)))
+    .orderBy(asc(attributionEpochModels.epoch), asc(attributionEpochModels.fineTuneId))
+    .limit(limit);
+}
+
+/** Records where the commit went; false when another process queued it first (its transaction then rolls back). */
+export async function markEpochModelQueued(db: Tx, key: { epoch: number; fineTuneId: string }, where: { chainId: number; rewardsAddress: string; commitKey: string; fundKey: string | null }) {
+  const rows = await db
+    .update(attributionEpochModels)
+    .set({ ...where, queuedAt: sql`now()` })
+    .where(and(eq(attributionEpochModels.epoch, key.epoch), eq(attributionEpochModels.fineTuneId, key.fineTuneId), isNull(attributionEpochModels.queuedAt)))
+    .returning({ epoch: attributionEpochModels.epoch });
+  return rows.length === 1;
+}
+
+/**
+ * A wallet's shares in committed epochs, newest first, with what a claim needs: the version's
+ * model id, the amount and proof, the contract, and the commit's and funding's outbox status.
+ */
+export async function claimableShares(db: Db, wallet: string) {
+  const commit = alias(chainOutbox, "commit");
+  const funding = alias(chainOutbox, "funding");
+  return db
+    .select({
+      epoch: attributionEpochShares.epoch,
+      fineTuneId: attributionEpochShares.fineTuneId,
+      modelName: models.name,
+      versionNumber: fineTunes.versionNumber,
+      amount: attributionEpochShares.amount,
+      proof: attributionEpochShares.proof,
+      chainId: attributionEpochModels.chainId,
+      rewardsAddress: attributionEpochModels.rewardsAddress,
+      root: attributionEpochModels.root,
+      commitStatus: commit.status,
+      fundStatus: funding.status,
+    })
+    .from(attributionEpochShares)
+    .innerJoin(attributionEpochModels, and(eq(attributionEpochModels.epoch, attributionEpochShares.epoch), eq(attributionEpochModels.fineTuneId, attributionEpochShares.fineTuneId)))
+    .innerJoin(fineTunes, eq(fineTunes.id, attributionEpochShares.fineTuneId))
+    .innerJoin(models, eq(models.id, fineTunes.modelId))
+    .leftJoin(commit, and(eq(commit.chainId, attributionEpochModels.chainId), eq(commit.idempotencyKey, attributionEpochModels.commitKey)))
+    .leftJoin(funding, and(eq(funding.chainId, attributionEpochModels.chainId), eq(funding.idempotencyKey, attributionEpochModels.fundKey)))
+    .where(and(eq(attributionEpochShares.wallet, wallet.toLowerCase()), isNotNull(attributionEpochShares.proof), isNotNull(attributionEpochModels.queuedAt)))
+    .orderBy(desc(attributionEpochShares.epoch), asc(models.name), asc(fineTunes.versionNumber))
+    .limit(500);
 }

@@ -1,9 +1,9 @@
 // The chain outbox's rows and the sender leases: enqueueing (one row per key and chain), what is
 // due for the sender, each state change it makes, and the counts the dashboards show.
-import { and, asc, count, desc, eq, inArray, isNotNull, isNull, lte, max, or, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNotNull, lte, max, ne, notExists, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "../connect";
-import { chainOutbox, chainSenderLeases, datanetVersions } from "../schema";
+import { chainOutbox, chainOutboxDependencies, chainSenderLeases, datanetVersions } from "../schema";
 
 type Executor = Db | Tx;
 
@@ -11,7 +11,8 @@ const rowColumns = {
   id: chainOutbox.id,
   idempotencyKey: chainOutbox.idempotencyKey,
   chainId: chainOutbox.chainId,
-  dependsOn: chainOutbox.dependsOn,
+  /** Ids of the rows it waits on, in id order. */
+  dependsOn: sql<string[]>`array(select ${chainOutboxDependencies.dependsOn}::text from ${chainOutboxDependencies} where ${chainOutboxDependencies.outboxId} = ${chainOutbox.id} order by 1)`,
   call: chainOutbox.call,
   to: chainOutbox.to,
   data: chainOutbox.data,
@@ -27,10 +28,15 @@ const rowColumns = {
   nextAttemptAt: chainOutbox.nextAttemptAt,
 };
 
-/** Inserts the row unless one with its (chain, key) exists; returns whichever row is there. */
-export async function insertOutboxRow(db: Executor, values: typeof chainOutbox.$inferInsert) {
-  const [inserted] = await db.insert(chainOutbox).values(values).onConflictDoNothing().returning(rowColumns);
-  if (inserted) return inserted;
+/** Inserts the row (and what it waits on) unless one with its (chain, key) exists; returns whichever row is there. */
+export async function insertOutboxRow(db: Executor, values: typeof chainOutbox.$inferInsert, dependsOn: readonly string[] = []) {
+  const [inserted] = await db.insert(chainOutbox).values(values).onConflictDoNothing().returning({ id: chainOutbox.id });
+  if (inserted) {
+    const unique = [...new Set(dependsOn)];
+    if (unique.length > 0) await db.insert(chainOutboxDependencies).values(unique.map((id) => ({ outboxId: inserted.id, dependsOn: id })));
+    const [row] = await db.select(rowColumns).from(chainOutbox).where(eq(chainOutbox.id, inserted.id));
+    return row!;
+  }
   const [existing] = await db
     .select(rowColumns)
     .from(chainOutbox)
@@ -45,6 +51,12 @@ export async function findOutboxRow(db: Executor, chainId: number, idempotencyKe
 }
 
 export type OutboxRow = NonNullable<Awaited<ReturnType<typeof findOutboxRow>>>;
+
+/** The rows among `keys` that exist on the chain. */
+export async function findOutboxRows(db: Executor, chainId: number, keys: readonly string[]) {
+  if (keys.length === 0) return [];
+  return db.select(rowColumns).from(chainOutbox).where(and(eq(chainOutbox.chainId, chainId), inArray(chainOutbox.idempotencyKey, [...keys])));
+}
 
 /** Takes or renews the lease on a signer; false while another holder's lease runs. */
 export async function acquireSenderLease(db: Db, lease: { chainId: number; address: string; holder: string; seconds: number }): Promise<boolean> {
@@ -67,14 +79,16 @@ export async function releaseSenderLease(db: Db, lease: { chainId: number; addre
     .where(and(eq(chainSenderLeases.chainId, lease.chainId), eq(chainSenderLeases.address, lease.address), eq(chainSenderLeases.holder, lease.holder)));
 }
 
-/** Pending rows whose dependency failed fail too, saying which and why. */
+/** Pending rows with a failed dependency fail too, saying which (the first by key) and why. */
 export async function failRowsBehindFailures(db: Db, chainId: number) {
   const dep = alias(chainOutbox, "dep");
   const blocked = await db
-    .select({ id: chainOutbox.id, depKey: dep.idempotencyKey, depError: dep.lastError })
+    .selectDistinctOn([chainOutbox.id], { id: chainOutbox.id, depKey: dep.idempotencyKey, depError: dep.lastError })
     .from(chainOutbox)
-    .innerJoin(dep, eq(dep.id, chainOutbox.dependsOn))
-    .where(and(eq(chainOutbox.chainId, chainId), eq(chainOutbox.status, "pending"), eq(dep.status, "failed")));
+    .innerJoin(chainOutboxDependencies, eq(chainOutboxDependencies.outboxId, chainOutbox.id))
+    .innerJoin(dep, eq(dep.id, chainOutboxDependencies.dependsOn))
+    .where(and(eq(chainOutbox.chainId, chainId), eq(chainOutbox.status, "pending"), eq(dep.status, "failed")))
+    .orderBy(chainOutbox.id, dep.idempotencyKey);
   for (const row of blocked) {
     await markFailed(db, row.id, `it waits on ${row.depKey}, which failed: ${row.depError ?? "no reason recorded"}`);
   }
@@ -90,11 +104,15 @@ export async function dueRows(db: Db, chainId: number, fromAddress: string, limi
     .where(and(due, eq(chainOutbox.status, "sent"), eq(chainOutbox.fromAddress, fromAddress)))
     .orderBy(asc(chainOutbox.nonce))
     .limit(limit);
+  const unconfirmedDependency = db
+    .select({ one: sql`1` })
+    .from(chainOutboxDependencies)
+    .innerJoin(dep, eq(dep.id, chainOutboxDependencies.dependsOn))
+    .where(and(eq(chainOutboxDependencies.outboxId, chainOutbox.id), ne(dep.status, "confirmed")));
   const pending = await db
     .select(rowColumns)
     .from(chainOutbox)
-    .leftJoin(dep, eq(dep.id, chainOutbox.dependsOn))
-    .where(and(due, eq(chainOutbox.status, "pending"), or(isNull(chainOutbox.dependsOn), eq(dep.status, "confirmed"))))
+    .where(and(due, eq(chainOutbox.status, "pending"), notExists(unconfirmedDependency)))
     .orderBy(asc(chainOutbox.createdAt), asc(chainOutbox.id))
     .limit(Math.max(0, limit - sent.length));
   return [...sent, ...pending];

@@ -1,7 +1,7 @@
 // ModelFactory queries: trainable Datanet versions, models, fine-tune runs with their jobs.
 import { and, desc, eq, inArray, max, or, sql } from "drizzle-orm";
 import type { Db, Tx } from "../connect";
-import { datanets, datanetVersions, fineTuneDatasets, fineTunes, jobs, models, organizations } from "../schema";
+import { datanets, datanetVersions, fineTuneDatasets, fineTunes, jobs, models, organizations, users } from "../schema";
 
 const versionColumns = {
   versionId: datanetVersions.id,
@@ -117,13 +117,48 @@ export async function findRun(db: Db, orgId: string, fineTuneId: string) {
   return { ...row, datasets };
 }
 
+/**
+ * The Datanet versions a model version was trained on, by Datanet name: what its fee split pays
+ * and what its registration on chain names. Keyed by the version id the caller already holds.
+ */
+export async function trainingDataOf(db: Db | Tx, fineTuneId: string) {
+  return db
+    .select({
+      datanetId: datanets.id,
+      datanetName: datanets.name,
+      versionId: datanetVersions.id,
+      number: datanetVersions.number,
+      contributorCount: datanetVersions.contributorCount,
+    })
+    .from(fineTuneDatasets)
+    .innerJoin(datanetVersions, eq(fineTuneDatasets.datanetVersionId, datanetVersions.id))
+    .innerJoin(datanets, eq(datanetVersions.datanetId, datanets.id))
+    .where(eq(fineTuneDatasets.fineTuneId, fineTuneId))
+    .orderBy(datanets.name, datanetVersions.number);
+}
+
+/** What a model version's registration on chain says: its adapter, base model and the wallet of whoever trained it. */
+export async function findVersionForRegistration(db: Db | Tx, fineTuneId: string) {
+  const [row] = await db
+    .select({ adapter: fineTunes.adapter, adapterSha256: fineTunes.adapterSha256, baseModel: models.baseModel, ownerWallet: users.walletAddress })
+    .from(fineTunes)
+    .innerJoin(models, eq(fineTunes.modelId, models.id))
+    .leftJoin(users, eq(fineTunes.createdBy, users.id))
+    .where(eq(fineTunes.id, fineTuneId));
+  return row ?? null;
+}
+
+export async function setAdapterSha256(db: Db, fineTuneId: string, adapterSha256: string) {
+  await db.update(fineTunes).set({ adapterSha256 }).where(eq(fineTunes.id, fineTuneId));
+}
+
 export async function findRunByJob(db: Tx, jobId: string) {
   const [row] = await db.select({ id: fineTunes.id, modelId: fineTunes.modelId }).from(fineTunes).where(eq(fineTunes.jobId, jobId));
   return row ?? null;
 }
 
 /** Gives a succeeded run the model's next version number; the model row lock serializes it. */
-export async function assignVersion(db: Tx, fineTuneId: string, modelId: string, values: Pick<typeof fineTunes.$inferInsert, "adapter" | "metrics" | "evalReport">) {
+export async function assignVersion(db: Tx, fineTuneId: string, modelId: string, values: Pick<typeof fineTunes.$inferInsert, "adapter" | "adapterSha256" | "metrics" | "evalReport">) {
   await db.select({ id: models.id }).from(models).where(eq(models.id, modelId)).for("update");
   const [last] = await db.select({ n: max(fineTunes.versionNumber) }).from(fineTunes).where(eq(fineTunes.modelId, modelId));
   await db.update(fineTunes).set({ ...values, versionNumber: (last?.n ?? 0) + 1 }).where(eq(fineTunes.id, fineTuneId));

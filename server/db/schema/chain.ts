@@ -17,8 +17,6 @@ export const chainOutbox = pgTable(
     /** Who asked for it and for what, e.g. `datanet-version:<versionId>`: on one chain, the same key is the same row. */
     idempotencyKey: text("idempotency_key").notNull(),
     chainId: integer("chain_id").notNull(),
-    /** A row that must be confirmed before this one is sent (a Datanet's registration before its versions). */
-    dependsOn: uuid("depends_on"),
     /** The call as people read it: { contract, functionName, args } (bigints as decimal strings). */
     call: jsonb("call").notNull(),
     /** What is sent: the contract's address, the encoded calldata and the value in wei (decimal). */
@@ -47,7 +45,25 @@ export const chainOutbox = pgTable(
     /** The sender's "what is due" scan and the dashboard's pending count. */
     index("chain_outbox_open_idx").on(t.chainId, t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sent')`),
     index("chain_outbox_sent_idx").on(t.chainId, t.fromAddress, t.nonce).where(sql`${t.status} = 'sent'`),
-    foreignKey({ name: "chain_outbox_depends_on_fkey", columns: [t.dependsOn], foreignColumns: [t.id] }).onDelete("restrict"),
+  ],
+);
+
+/**
+ * Rows that must be confirmed before a row is sent: a Datanet's registration before its versions,
+ * every Datanet version a model trained on before the model's registration, the registration
+ * before the model's epochs. A dependency is never deleted while a row waits on it.
+ */
+export const chainOutboxDependencies = pgTable(
+  "chain_outbox_dependencies",
+  {
+    outboxId: uuid("outbox_id").notNull(),
+    dependsOn: uuid("depends_on").notNull(),
+  },
+  (t) => [
+    primaryKey({ name: "chain_outbox_dependencies_pkey", columns: [t.outboxId, t.dependsOn] }),
+    index("chain_outbox_dependencies_depends_on_idx").on(t.dependsOn),
+    foreignKey({ name: "chain_outbox_dependencies_outbox_id_fkey", columns: [t.outboxId], foreignColumns: [chainOutbox.id] }).onDelete("cascade"),
+    foreignKey({ name: "chain_outbox_dependencies_depends_on_fkey", columns: [t.dependsOn], foreignColumns: [chainOutbox.id] }).onDelete("restrict"),
   ],
 );
 

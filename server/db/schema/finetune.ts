@@ -43,6 +43,11 @@ export const fineTunes = pgTable(
     estimate: jsonb("estimate").notNull(),
     /** Blob keys of adapter_config.json and adapter_model.safetensors once trained. */
     adapter: jsonb("adapter"),
+    /**
+     * Hex SHA-256 of what `sha256sum adapter_config.json adapter_model.safetensors` prints for
+     * the adapter's files: the adapter hash its registration on chain commits to.
+     */
+    adapterSha256: text("adapter_sha256"),
     metrics: jsonb("metrics"),
     evalReport: jsonb("eval_report"),
     createdBy: uuid("created_by"),

@@ -1,6 +1,7 @@
 // Serving: deployments put a model version (a LoRA adapter) behind the OpenAI-compatible
 // gateway under a name that API callers pass as `model`.
-import { foreignKey, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { check, foreignKey, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { users } from "./auth";
 import { fineTunes, models } from "./finetune";
 import { organizations } from "./orgs";
@@ -24,6 +25,14 @@ export const deployments = pgTable(
     status: deploymentStatus("status").notNull().default("pending"),
     /** Why it failed (or what it is waiting for), in words a user can act on. */
     statusMessage: text("status_message"),
+    /**
+     * Each call's fee split in basis points (server/serving/fee-split.ts): the platform's, the
+     * model owner's and the training data's contributors' parts, summing to 10,000. New
+     * deployments take DEPLOYMENT_FEE_SPLIT; the columns' defaults are that setting's default.
+     */
+    platformBps: integer("platform_bps").notNull().default(1000),
+    ownerBps: integer("owner_bps").notNull().default(2000),
+    contributorsBps: integer("contributors_bps").notNull().default(7000),
     createdBy: uuid("created_by"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -38,6 +47,10 @@ export const deployments = pgTable(
     foreignKey({ name: "deployments_model_id_fkey", columns: [t.modelId], foreignColumns: [models.id] }).onDelete("cascade"),
     foreignKey({ name: "deployments_fine_tune_id_fkey", columns: [t.fineTuneId], foreignColumns: [fineTunes.id] }).onDelete("cascade"),
     foreignKey({ name: "deployments_created_by_fkey", columns: [t.createdBy], foreignColumns: [users.id] }).onDelete("set null"),
+    check(
+      "deployments_fee_split_check",
+      sql`${t.platformBps} between 0 and 10000 and ${t.ownerBps} between 0 and 10000 and ${t.contributorsBps} between 0 and 10000 and ${t.platformBps} + ${t.ownerBps} + ${t.contributorsBps} = 10000`,
+    ),
   ],
 );
 

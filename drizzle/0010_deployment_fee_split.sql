@@ -1,0 +1,4 @@
+ALTER TABLE "deployments" ADD COLUMN "platform_bps" integer DEFAULT 1000 NOT NULL;--> statement-breakpoint
+ALTER TABLE "deployments" ADD COLUMN "owner_bps" integer DEFAULT 2000 NOT NULL;--> statement-breakpoint
+ALTER TABLE "deployments" ADD COLUMN "contributors_bps" integer DEFAULT 7000 NOT NULL;--> statement-breakpoint
+ALTER TABLE "deployments" ADD CONSTRAINT "deployments_fee_split_check" CHECK ("deployments"."platform_bps" between 0 and 10000 and "deployments"."owner_bps" between 0 and 10000 and "deployments"."contributors_bps" between 0 and 10000 and "deployments"."platform_bps" + "deployments"."owner_bps" + "deployments"."contributors_bps" = 10000);
