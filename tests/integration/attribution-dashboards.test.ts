@@ -25,6 +25,8 @@ let chain: Awaited<ReturnType<typeof deployedTestChain>>;
 let org: TestOrg;
 let seeded: AttributedModel;
 
+/** The contributors' part of an answer's fee: its tokens at the default rate, under the default split (70 %). */
+const contributorsPart = (tokens: number) => (BigInt(tokens) * 10n ** 12n * 7000n) / 10000n;
 const as = (userId: string, withChain = true) => callerFor(db, userId, withChain ? { chain: chain.config } : {}).attributionDashboards;
 const sum = (amounts: string[]) => amounts.reduce((t, a) => t + BigInt(a), 0n);
 
@@ -101,7 +103,7 @@ describe("a contributor's earnings", () => {
 describe("a model's attribution", () => {
   it("counts invocations per epoch, ranks contributors, and shows the epoch's commit from the indexer", async () => {
     const page = await as(org.owner.userId).model({ orgSlug: org.slug, modelSlug: seeded.model.slug, days: 30 });
-    const fees = [60, 45, 15].map((tokens) => BigInt(tokens) * 10n ** 12n);
+    const fees = [60, 45, 15].map(contributorsPart);
     expect(page.invocations).toEqual([{ epoch: seeded.epoch, inferences: 3, spanMatched: 2, fee: sum(fees.map(String)).toString() }]);
     expect(page.topContributors.map((c) => c.label)).toEqual(["Alice Ferrywright", "Bob Quarry", "Carol Bellman"]);
     expect(sum(page.topContributors.map((c) => c.amount))).toBe(sum(fees.map(String)));
@@ -125,7 +127,7 @@ describe("a Datanet's attribution", () => {
     expect(tab.registration).toMatchObject({ txHash: expect.stringMatching(/^0x/) });
     expect(tab.versions).toEqual([expect.objectContaining({ number: 1, commit: expect.objectContaining({ rootMatches: true, blockNumber: expect.stringMatching(/^\d+$/) }) })]);
     // One Datanet trained the model: every amount, matched or not, is this Datanet's.
-    expect(tab.totals).toEqual({ earned: sum([60, 45, 15].map((t) => (BigInt(t) * 10n ** 12n).toString())).toString(), unsplit: "0", inferences: 3 });
+    expect(tab.totals).toEqual({ earned: sum([60, 45, 15].map((t) => contributorsPart(t).toString())).toString(), unsplit: "0", inferences: 3 });
     expect(tab.contributors.map((c) => c.label)).toEqual(["Alice Ferrywright", "Bob Quarry", "Carol Bellman"]);
     expect(tab.byModel).toEqual([expect.objectContaining({ modelId: seeded.model.id, name: seeded.model.name, inferences: 3 })]);
   });
