@@ -12,9 +12,10 @@ import OpenAI from "openai";
 import { createPublicClient, decodeEventLog, http, type Address, type Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { tributaryRewardsAbi } from "../../server/chain/abi";
-import { createWorkerToken, newAccount, orgSlugOf, screenshot, signUp, trpcCall, trpcQuery, watchServerErrors } from "./helpers";
+import { newAccount, orgSlugOf, screenshot, signUp, trpcCall, watchServerErrors } from "./helpers";
 import { publishedVersion } from "./models-fixtures";
-import { RealWorker } from "./real-worker";
+import type { RealWorker } from "./real-worker";
+import { serveFineTuned } from "./serving-fixtures";
 
 // Anvil's dev accounts (its documented mnemonic, as scripts/anvil.ts): 0 and 1 deploy and commit, 7 is the contributor's.
 const contributor = mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 7 });
@@ -85,32 +86,8 @@ test("an answer's epoch is committed and funded, and the contributor claims it w
   await linkWallet(page);
   const { versionId } = await publishedVersion(page, orgSlug, `Capitals ${Date.now().toString(36)}`, records);
 
-  await page.goto(`/${orgSlug}/workers`);
-  const token = await createWorkerToken(page, "e2e-claim");
-  await page.keyboard.press("Escape");
-  worker = RealWorker.start(baseURL!, token, "e2e-claim", ["--serve", "--serve-port", "0", "--serve-model", "tiny-llama"]);
-  await page.reload();
-  await expect(page.getByRole("row", { name: /e2e-claim/ }).first(), worker.log).toContainText("Online", { timeout: 90_000 });
-
-  const run = await trpcCall<{ id: string; modelSlug: string }>(page, "finetune.launch", {
-    orgSlug,
-    baseModel: "tiny-llama",
-    datanetVersionIds: [versionId],
-    taskTemplate: "chat",
-    modelName: "Capital tutor",
-    hyperparameters: { epochs: 1, batchSize: 4, maxLength: 64, evalFraction: 0.25 },
-  });
-  await expect
-    .poll(async () => (await trpcQuery<{ status: string }>(page, "finetune.run", { orgSlug, runId: run.id })).status, { timeout: 180_000, intervals: [1000] })
-    .toBe("succeeded");
-
-  await page.goto(`/${orgSlug}/models/${run.modelSlug}`);
-  await page.getByRole("button", { name: "Deploy", exact: true }).click();
   const deployName = "capital-tutor-claims";
-  const deployDialog = page.getByRole("dialog", { name: "Deploy version 1" });
-  await deployDialog.getByLabel("Name (the model callers pass)").fill(deployName);
-  await deployDialog.getByRole("button", { name: "Deploy" }).click();
-  await expect(page.getByRole("status", { name: "Deployment status" }), worker.log).toHaveText("Ready", { timeout: 120_000 });
+  ({ worker } = await serveFineTuned(page, { baseURL: baseURL!, orgSlug, versionId, workerName: "e2e-claim", modelName: "Capital tutor", deployName, started: (w) => (worker = w) }));
 
   const key = await trpcCall<{ secret: string }>(page, "apiKeys.create", { orgSlug, name: "e2e claims", deploymentIds: null, expiresAt: null, requestsPerMinute: null, tokensPerMinute: null });
   const client = new OpenAI({ baseURL: `${baseURL}/v1`, apiKey: key.secret, maxRetries: 0 });
