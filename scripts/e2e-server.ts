@@ -24,6 +24,8 @@ async function main() {
     NEXT_TELEMETRY_DISABLED: "1",
     DATA_DIR: dataDir,
     APP_URL: "http://127.0.0.1:3100",
+    // Minute-long epochs: an answer's epoch ends, is rolled up, committed and funded within a test.
+    ATTRIBUTION_EPOCH_SECONDS: "60",
   });
   // server/env.ts parses process.env when first imported, so this import comes after the settings.
   const { describeError, migrateConfiguredDatabase } = await import("./migrate");

@@ -85,6 +85,8 @@ const schema = z.object({
     .regex(/^\d+$/, "ATTRIBUTION_REWARD_PER_TOKEN must be a non-negative integer (the reward token's smallest unit)")
     .default("1000000000000")
     .transform((v) => BigInt(v)),
+  /** Length of an attribution epoch in seconds (UTC days by default); shorter only for demos and e2e, as committed epochs keep their numbers. */
+  ATTRIBUTION_EPOCH_SECONDS: z.coerce.number().int().min(60, "ATTRIBUTION_EPOCH_SECONDS must be at least 60").max(86_400).default(86_400),
   /** The shortest run of words of an output that counts as reproduced from a training record. */
   ATTRIBUTION_MIN_WORDS: z.coerce.number().int().min(1).max(1000).default(6),
   /** A new deployment's fee split: platform/owner/contributors in percent (editable per deployment). */

@@ -6,15 +6,19 @@
 // every leaf's proof are stored with the roll-up, made once after the epoch ended and a grace
 // period passed, so the root committed for it never changes.
 import type { Db } from "@/server/db/connect";
+import { env } from "@/server/env";
 import { epochAmounts, epochsToRollUp, findEpoch, insertEpoch } from "@/server/db/queries/attribution";
 import { rewardTree } from "@/server/chain/rewards-merkle";
 
-/** Epochs are UTC days: epoch n covers [n·86400, (n+1)·86400) seconds since 1970. */
-export const EPOCH_SECONDS = 86_400;
+/** Epoch n covers [n·E, (n+1)·E) seconds since 1970, E = ATTRIBUTION_EPOCH_SECONDS: UTC days unless set shorter (demos, e2e). */
+export const EPOCH_SECONDS = env.ATTRIBUTION_EPOCH_SECONDS;
 export const epochOf = (at: Date) => Math.floor(at.getTime() / 1000 / EPOCH_SECONDS);
 
-/** An epoch is rolled up this long after its end: attributions made by a replica whose clock runs late still land in it. */
-export const ROLL_UP_GRACE_SECONDS = 10 * 60;
+/**
+ * An epoch is rolled up this long after its end: attributions made by a replica whose clock runs
+ * late still land in it. Ten minutes, or a tenth of a shorter epoch so a short one closes soon.
+ */
+export const ROLL_UP_GRACE_SECONDS = Math.min(10 * 60, Math.floor(EPOCH_SECONDS / 10));
 
 const WALLET = /^0x[0-9a-f]{40}$/;
 /** A lowercase address, or null for anything else (a wallet a snapshot holds in another form is kept by contributor id, out of the tree). */

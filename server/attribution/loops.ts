@@ -6,12 +6,13 @@ import { commitRolledUpEpochs } from "@/server/chain/epoch-commits";
 import type { Db } from "@/server/db/connect";
 import type { BlobStore } from "@/server/storage/types";
 import { buildNextIndex } from "./build";
-import { rollUpEndedEpochs } from "./epochs";
+import { EPOCH_SECONDS, rollUpEndedEpochs } from "./epochs";
 import { attributeQueuedInferences } from "./requests";
 
 const INDEX_EVERY_MS = 15_000;
 const ATTRIBUTE_EVERY_MS = 2_000;
-const ROLL_UP_EVERY_MS = 60_000;
+// A minute, or a sixth of a shorter epoch: an ended epoch is rolled up and committed soon after its grace period.
+const ROLL_UP_EVERY_MS = Math.min(60_000, (EPOCH_SECONDS * 1000) / 6);
 
 /** Runs `step` every `ms`, never two at once in this process; errors are logged, the loop goes on. */
 function every(ms: number, name: string, step: () => Promise<unknown>) {

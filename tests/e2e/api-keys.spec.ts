@@ -4,9 +4,10 @@
 // after the key is revoked the next call is refused with a 401.
 import { expect, test, type Page } from "@playwright/test";
 import OpenAI from "openai";
-import { createWorkerToken, newAccount, orgSlugOf, screenshot, signUp, trpcCall, trpcQuery, watchServerErrors } from "./helpers";
+import { newAccount, orgSlugOf, screenshot, signUp, watchServerErrors } from "./helpers";
 import { publishedVersion } from "./models-fixtures";
-import { RealWorker } from "./real-worker";
+import type { RealWorker } from "./real-worker";
+import { serveFineTuned } from "./serving-fixtures";
 
 /** How far the page scrolls sideways on a 390px phone (0 when it fits; tables and code scroll inside themselves). */
 async function phoneOverflow(page: Page): Promise<number> {
@@ -32,35 +33,9 @@ test("a deployed adapter is called with a copied key, metered, and refused once 
   const orgSlug = orgSlugOf(page);
   const { versionId } = await publishedVersion(page, orgSlug, `Capitals ${Date.now().toString(36)}`, records);
 
-  // A worker that trains and serves tiny-llama on the CPU.
-  await page.goto(`/${orgSlug}/workers`);
-  const token = await createWorkerToken(page, "e2e-serve");
-  await page.keyboard.press("Escape");
-  worker = RealWorker.start(baseURL!, token, "e2e-serve", ["--serve", "--serve-port", "0", "--serve-model", "tiny-llama"]);
-  await page.reload();
-  await expect(page.getByRole("row", { name: /e2e-serve/ }).first(), worker.log).toContainText("Online", { timeout: 90_000 });
-
-  // A short fine-tune (the wizard has its own spec): a version to deploy is all this needs.
-  const run = await trpcCall<{ id: string; modelSlug: string }>(page, "finetune.launch", {
-    orgSlug,
-    baseModel: "tiny-llama",
-    datanetVersionIds: [versionId],
-    taskTemplate: "chat",
-    modelName: "Capital tutor",
-    hyperparameters: { epochs: 1, batchSize: 4, maxLength: 64, evalFraction: 0.25 },
-  });
-  await expect
-    .poll(async () => (await trpcQuery<{ status: string }>(page, "finetune.run", { orgSlug, runId: run.id })).status, { timeout: 180_000, intervals: [1000] })
-    .toBe("succeeded");
-
-  // Deploy version 1 from the model page, and wait for the worker to load the adapter.
-  await page.goto(`/${orgSlug}/models/${run.modelSlug}`);
-  await page.getByRole("button", { name: "Deploy", exact: true }).click();
+  // A worker that trains and serves tiny-llama on the CPU, and a short fine-tune of the records deployed on it.
   const deployName = "capital-tutor-api";
-  const deployDialog = page.getByRole("dialog", { name: "Deploy version 1" });
-  await deployDialog.getByLabel("Name (the model callers pass)").fill(deployName);
-  await deployDialog.getByRole("button", { name: "Deploy" }).click();
-  await expect(page.getByRole("status", { name: "Deployment status" }), worker.log).toHaveText("Ready", { timeout: 120_000 });
+  ({ worker } = await serveFineTuned(page, { baseURL: baseURL!, orgSlug, versionId, workerName: "e2e-serve", modelName: "Capital tutor", deployName, started: (w) => (worker = w) }));
 
   // Create a key limited to this deployment, copy it, and check the clipboard holds what is shown.
   await page.goto(`/${orgSlug}/api-keys`);
