@@ -83,22 +83,30 @@ export function RewardsList({ earnings, chain, today, onClaimed }: { earnings: E
             <span>On chain</span>
             <span>Reward</span>
           </li>
-          {earnings.epochs.map((row) => (
-            <li key={`${row.modelId}/${row.chainModelId ?? "off-chain"}/${row.epoch}`} className={`${columns} grid text-sm`}>
-              <div className="min-w-0">
-                <p className="font-medium text-gray-900">{epochDate(row.epoch)}</p>
-                <p className="break-words text-gray-600">{modelLabel(row.model)}</p>
-              </div>
-              <p className="font-medium text-gray-900 tabular-nums sm:text-right">{formatAmount(row.amount, row.commit?.token)}</p>
-              <div className="min-w-0">
-                <span className="text-xs text-gray-600 sm:sr-only">On chain: </span>
-                <CommitCell row={row} today={today} explorerUrl={chain.explorerUrl} />
-              </div>
-              <div className="min-w-0">
-                <RewardState row={row} claimable={row.chainModelId ? byEpoch.get(`${row.chainModelId}/${row.epoch}`) : undefined} checking={claimable.isPending} wallet={wallet} chain={chain} onClaimed={onClaimed} />
-              </div>
-            </li>
-          ))}
+          {earnings.epochs.map((row) => {
+            const reward = row.chainModelId ? byEpoch.get(`${row.chainModelId}/${row.epoch}`) : undefined;
+            // The claim pays the wallet's whole leaf: its records' share plus, for the model's owner, the owner's share.
+            const asOwner = reward ? reward.amount - BigInt(row.amount) : 0n;
+            return (
+              <li key={`${row.modelId}/${row.chainModelId ?? "off-chain"}/${row.epoch}`} className={`${columns} grid text-sm`}>
+                <div className="min-w-0">
+                  <p className="font-medium text-gray-900">{epochDate(row.epoch)}</p>
+                  <p className="break-words text-gray-600">{modelLabel(row.model)}</p>
+                </div>
+                <div className="sm:text-right">
+                  <p className="font-medium text-gray-900 tabular-nums">{formatAmount(reward ? reward.amount : row.amount, row.commit?.token)}</p>
+                  {asOwner > 0n && <p className="text-xs text-gray-600">incl. {formatAmount(asOwner, row.commit?.token)} as the model&apos;s owner</p>}
+                </div>
+                <div className="min-w-0">
+                  <span className="text-xs text-gray-600 sm:sr-only">On chain: </span>
+                  <CommitCell row={row} today={today} explorerUrl={chain.explorerUrl} />
+                </div>
+                <div className="min-w-0">
+                  <RewardState row={row} claimable={reward} checking={claimable.isPending} wallet={wallet} chain={chain} onClaimed={onClaimed} />
+                </div>
+              </li>
+            );
+          })}
         </ul>
       )}
     </div>
