@@ -3,6 +3,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { Card, CardBody, CardHeader } from "@/components/ui";
+import { plural } from "@/components/datanets/detail/format";
 import { formatAmount, formatShare, toEth } from "./format";
 import { modelLabel } from "./types";
 
@@ -64,7 +65,7 @@ export function modelBars(models: { modelId: string; name: string | null; slug: 
     href: m.slug && m.orgSlug ? `/${m.orgSlug}/attribution/models/${m.slug}` : null,
     value: toEth(m.amount),
     display: formatAmount(m.amount),
-    detail: `${m.inferences.toLocaleString("en")} answers`,
+    detail: plural(m.inferences, "answer"),
   }));
 }
 
@@ -75,6 +76,6 @@ export function contributorBars(contributors: { label: string; wallet: string | 
     label: c.label,
     value: toEth(c.amount),
     display: formatAmount(c.amount),
-    detail: `${c.inferences.toLocaleString("en")} answers · ${c.wallet ?? "no wallet: kept by account"}`,
+    detail: `${plural(c.inferences, "answer")} · ${c.wallet ?? "no wallet: kept by account"}`,
   }));
 }

@@ -13,6 +13,7 @@ import { WalletProviders, type WalletSettings } from "@/components/wallet/wallet
 import { AmountChart, type AmountSeries } from "./amount-chart";
 import { BarCard, modelBars } from "./bar-list";
 import { useChainInfo } from "./chain-banner";
+import { plural } from "@/components/datanets/detail/format";
 import { formatAmount, toEth } from "./format";
 import { Notice } from "./notice";
 import { RewardsList } from "./rewards-list";
@@ -90,7 +91,7 @@ export function EarningsView({ orgSlug, walletSettings }: { orgSlug: string; wal
             <>
               <StatTiles
                 stats={[
-                  { label: `Earned, last ${data.days} days`, value: formatAmount(data.totals.earned), hint: `${data.totals.inferences.toLocaleString("en")} answers` },
+                  { label: `Earned, last ${data.days} days`, value: formatAmount(data.totals.earned), hint: plural(data.totals.inferences, "answer") },
                   { label: "Committed on chain", value: formatAmount(data.totals.committed), hint: "all time, your wallet's part" },
                   { label: "Claimed", value: formatAmount(data.totals.claimed), hint: "all time, from the chain" },
                   { label: "Without a wallet", value: formatAmount(data.totals.withoutWallet), hint: "owed to your account, in no reward tree" },

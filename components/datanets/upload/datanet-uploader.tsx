@@ -10,7 +10,8 @@ import { useTRPC } from "@/components/trpc/client";
 import { Button, Spinner, cn, useToast } from "@/components/ui";
 import { ProgressBar } from "./progress-bar";
 import { sendFile } from "./send-file";
-import { formatBytes, plural, type ImportResult, type RecordFormat } from "./types";
+import { plural } from "@/components/datanets/detail/format";
+import { formatBytes, type ImportResult, type RecordFormat } from "./types";
 import { UploadReview } from "./upload-review";
 
 export const ACCEPTED_EXTENSIONS = ".jsonl,.csv,.txt,.md,.pdf";

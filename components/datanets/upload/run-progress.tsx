@@ -2,7 +2,8 @@
 // read, rows read and time left; the step that writes the records; or, for a run whose server
 // stopped, what happened and what to do.
 import { ProgressBar } from "./progress-bar";
-import { plural, type Upload } from "./types";
+import { plural } from "@/components/datanets/detail/format";
+import type { Upload } from "./types";
 
 /** "less than a minute", "about 4 min", "about 1 h 20 min". */
 function duration(seconds: number): string {

@@ -64,10 +64,6 @@ export const isRunning = (upload: Pick<Upload, "status">) => upload.status === "
 export type Upload = z.infer<typeof uploadSchema>;
 export type UploadIssue = z.infer<typeof issueSchema>;
 
-/** "1 record" / "2,345 records". */
-export function plural(count: number, noun: string): string {
-  return `${count.toLocaleString()} ${noun}${count === 1 ? "" : "s"}`;
-}
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes.toLocaleString()} B`;

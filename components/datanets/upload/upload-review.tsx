@@ -11,7 +11,8 @@ import { Badge, Button, Select, cn } from "@/components/ui";
 import { IssuesTable } from "./issues-table";
 import { formatFields, guessMapping, missingFields, parseOptions, sameOptions, type Mapping } from "./parse-options";
 import { RunProgress } from "./run-progress";
-import { formatBytes, isJsonlShape, isRunning, plural, shapeLabels, type ImportResult, type JsonlShape, type RecordFormat, type Upload, type UploadRow } from "./types";
+import { plural } from "@/components/datanets/detail/format";
+import { formatBytes, isJsonlShape, isRunning, shapeLabels, type ImportResult, type JsonlShape, type RecordFormat, type Upload, type UploadRow } from "./types";
 import { useUploadRun } from "./use-upload-run";
 
 type Props = {
