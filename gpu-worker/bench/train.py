@@ -157,10 +157,15 @@ def recipe_config(max_length: int, dropout: float, packing: bool) -> FinetuneCon
     )
 
 
+def print_event(level: str, message: str) -> None:
+    """The recipe's events (e.g. torch.compile falling back to eager), which change what is measured."""
+    print(f"recipe {level}: {message}", file=sys.stderr, flush=True)
+
+
 def ours_fixed(resolver: ModelResolver, device: str, data: Path, work: Path, batches: list[torch.Tensor], warmup: int) -> tuple[Timer, dict]:
     """The recipe's model, optimizer, schedule and training step, fed the fixed batches; also
     the recipe's learning-rate schedule, which the peft side then follows."""
-    recipe = LoRAFinetuneRecipe(recipe_config(FIXED_LENGTH, 0.0, packing=False), resolver, pick_device(device), work)
+    recipe = LoRAFinetuneRecipe(recipe_config(FIXED_LENGTH, 0.0, packing=False), resolver, pick_device(device), work, on_event=print_event)
     recipe.setup([("bench", data)])
     timer = Timer(device, warmup)
     reset_peak(device)
@@ -185,7 +190,7 @@ def ours_var(resolver: ModelResolver, device: str, data: Path, work: Path, steps
 
     recipe = LoRAFinetuneRecipe(
         recipe_config(VAR_MAX_LENGTH, 0.05, packing=True), resolver, pick_device(device), work,
-        on_progress=progress, should_stop=lambda: "bench done" if timer.steps >= steps else None,
+        on_progress=progress, should_stop=lambda: "bench done" if timer.steps >= steps else None, on_event=print_event,
     )
     recipe.setup([("bench", data)])
     reset_peak(device)

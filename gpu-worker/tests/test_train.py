@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,54 @@ def test_resumed_run_ends_with_the_same_adapter(resolver, write_snapshot, tmp_pa
     for name, tensor in expected.items():
         assert resumed[name].equal(tensor), name
     assert second.state.losses == whole.state.losses
+
+
+def test_compiled_layers_train_the_same_as_uncompiled(resolver, write_snapshot, tmp_path, monkeypatch) -> None:
+    import torch
+
+    import tributary_worker.train.recipe as recipe_module
+
+    # Dynamo traces each decoder layer (LoRA included) and this backend runs the traced graph as
+    # it is, skipping Inductor's codegen (Triton needs a GPU): the GPU test compiles with Inductor.
+    graphs = []
+
+    def traced_graph_as_is(graph, example_inputs):
+        graphs.append(graph)
+        return graph.forward
+
+    monkeypatch.setattr(recipe_module, "COMPILE_BACKEND", traced_graph_as_is)
+    data = [("v1.jsonl", write_snapshot(capital_chats(16)))]
+    cfg = config(epochs=1, lora_dropout=0.0)
+    losses = []
+    for compile_layers in (False, True):
+        torch._dynamo.reset()
+        recipe = make_recipe(resolver, tmp_path / str(compile_layers), cfg, compile_layers=compile_layers)
+        recipe.setup(data)
+        assert recipe.train() is None
+        losses.append(recipe.state.losses)
+        recipe.cleanup()
+    assert graphs, "the decoder layers were not compiled"
+    assert losses[1] == pytest.approx(losses[0], rel=1e-4)
+
+
+def test_a_failing_compiler_falls_back_to_eager(resolver, write_snapshot, tmp_path, monkeypatch) -> None:
+    import torch
+
+    import tributary_worker.train.recipe as recipe_module
+
+    def broken_compiler(graph, example_inputs):
+        raise RuntimeError("no C compiler found")
+
+    monkeypatch.setattr(recipe_module, "COMPILE_BACKEND", broken_compiler)
+    torch._dynamo.reset()
+    events: list[tuple[str, str]] = []
+    recipe = make_recipe(resolver, tmp_path / "w", config(epochs=1), compile_layers=True, on_event=lambda *e: events.append(e))
+    recipe.setup([("v1.jsonl", write_snapshot(capital_chats(16)))])
+    assert recipe.train() is None
+    assert recipe.state.step == recipe.total_steps and all(map(math.isfinite, recipe.state.losses))
+    assert len(events) == 1 and events[0][0] == "warn"
+    assert "torch.compile failed" in events[0][1] and "no C compiler found" in events[0][1]
+    torch._dynamo.reset()
 
 
 def test_cancellation_stops_between_steps(resolver, write_snapshot, tmp_path) -> None:
