@@ -88,12 +88,105 @@ def _trained_on(config: dict, base_model: tuple[str, str]) -> str:
     return f"its {CONFIG_FILE} names {named!r}, this worker serves {served}"
 
 
-def read_adapter(folder: Path, shape: Shape, max_rank: int, dtype: torch.dtype, pin: bool, base_model: tuple[str, str]) -> HostAdapter:
-    """Reads a PEFT LoRA adapter folder and checks that it fits the base model; raises AdapterError.
-    `base_model`: its catalog id and what it was loaded from (folder or Hub id)."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
+@dataclass(frozen=True)
+class _Entry:
+    """One tensor of a safetensors file: its dtype and shape, and where its bytes are in the data."""
 
+    dtype: torch.dtype
+    shape: tuple[int, ...]
+    start: int
+    end: int
+
+
+_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+
+
+def _safetensors_header(path: Path) -> tuple[int, dict[str, _Entry]]:
+    """(offset of the data, entry per tensor name) from a safetensors file's header; reads no data."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        prefix = f.read(8)
+        length = int.from_bytes(prefix, "little") if len(prefix) == 8 else -1
+        if not 2 <= length <= min(size - 8, 100 << 20):
+            raise AdapterError(f"{WEIGHTS_FILE} is not a readable safetensors file: no valid header")
+        try:
+            header = json.loads(f.read(length))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise AdapterError(f"{WEIGHTS_FILE} is not a readable safetensors file: its header is not JSON ({e})") from None
+    if not isinstance(header, dict):
+        raise AdapterError(f"{WEIGHTS_FILE} is not a readable safetensors file: its header is not a JSON object")
+    data_size, entries = size - 8 - length, {}
+    for key, info in header.items():
+        if key == "__metadata__":
+            continue
+        try:
+            dtype, shape, (start, end) = info["dtype"], tuple(int(d) for d in info["shape"]), info["data_offsets"]
+        except (KeyError, TypeError, ValueError):
+            raise AdapterError(f"{WEIGHTS_FILE} is not a readable safetensors file: bad header entry for {key!r}") from None
+        if dtype not in _DTYPES:
+            raise AdapterError(f"{WEIGHTS_FILE}: tensor {key!r} has dtype {dtype}; LoRA weights must be F32, F16 or BF16")
+        item = _DTYPES[dtype].itemsize
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= data_size and end - start == math.prod(shape) * item):
+            raise AdapterError(f"{WEIGHTS_FILE} is not a readable safetensors file: tensor {key!r} lies outside the file or has the wrong size")
+        entries[key] = _Entry(_DTYPES[dtype], shape, start, end)
+    return 8 + length, entries
+
+
+@dataclass(frozen=True)
+class AdapterFile:
+    """A checked PEFT LoRA adapter on disk, not read yet: `read` moves its bytes, `convert` turns
+    them into the flat layout of HostAdapter (on whatever device the bytes are, e.g. the GPU)."""
+
+    path: Path
+    data_start: int
+    data_size: int
+    modules: dict[str, dict[int, tuple[_Entry, _Entry]]]
+    """Per module name: per layer, the (A, B) tensors."""
+    scaling: float
+    layout: list[tuple[str, int, tuple[int, ...], tuple[int, ...]]]
+
+    def read(self, into: torch.Tensor) -> torch.Tensor:
+        """Reads the data section into the start of a uint8 CPU tensor (pinned or not); returns that part."""
+        part = into[: self.data_size]
+        with self.path.open("rb") as f:
+            f.seek(self.data_start)
+            if f.readinto(memoryview(part.numpy())) != self.data_size:
+                raise AdapterError(f"{WEIGHTS_FILE} is not a readable safetensors file: it ends early")
+        return part
+
+    def convert(self, raw: torch.Tensor, dtype: torch.dtype, out: torch.Tensor | None = None) -> torch.Tensor:
+        """raw: the data section (uint8) on any device -> the flat buffer in `dtype` on that device
+        (or `out`), with B scaled by alpha/r in fp32 before rounding to `dtype`."""
+        total = self.layout[-1][1] + math.prod(self.layout[-1][2]) + math.prod(self.layout[-1][3])
+        flat = out if out is not None else torch.empty(total, dtype=dtype, device=raw.device)
+        host = HostAdapter(flat, self.layout)
+        for module, (a, b) in host.views(flat).items():
+            layers = self.modules[module]
+            order = sorted(layers)
+            a_part = torch.stack([_tensor(raw, layers[i][0]) for i in order])
+            b_part = torch.stack([_tensor(raw, layers[i][1]) for i in order]).float() * self.scaling
+            if len(order) == a.shape[0]:
+                a.copy_(a_part)
+                b.copy_(b_part)
+            else:  # layers_to_transform: the others stay zero
+                a.zero_()
+                b.zero_()
+                a[order] = a_part.to(dtype)
+                b[order] = b_part.to(dtype)
+        return flat
+
+
+def _tensor(raw: torch.Tensor, entry: _Entry) -> torch.Tensor:
+    part = raw[entry.start : entry.end]
+    if entry.start % entry.dtype.itemsize:  # views need aligned offsets; safetensors writers align, others may not
+        part = part.clone()
+    return part.view(entry.dtype).view(entry.shape)
+
+
+def read_adapter(folder: Path, shape: Shape, max_rank: int, base_model: tuple[str, str]) -> AdapterFile:
+    """Checks a PEFT LoRA adapter folder against the base model (config and the weights' header,
+    without reading the weights); raises AdapterError. `base_model`: its catalog id and what it was
+    loaded from (folder or Hub id)."""
     config_path, weights_path = folder / CONFIG_FILE, folder / WEIGHTS_FILE
     if not config_path.is_file() or not weights_path.is_file():
         raise AdapterError(f"the adapter needs {CONFIG_FILE} and {WEIGHTS_FILE}; found {sorted(p.name for p in folder.iterdir())}")
@@ -114,13 +207,10 @@ def read_adapter(folder: Path, shape: Shape, max_rank: int, dtype: torch.dtype, 
     if rank > max_rank:
         raise AdapterError(f"LoRA rank {rank} is greater than max_rank {max_rank} of this engine")
     scaling = alpha / (math.sqrt(rank) if config.get("use_rslora") else rank)
-    try:
-        tensors = load_file(str(weights_path))
-    except (SafetensorError, OSError) as e:
-        raise AdapterError(f"{WEIGHTS_FILE} is not a readable safetensors file: {e}") from None
+    data_start, entries = _safetensors_header(weights_path)
 
-    found: dict[str, dict[int, dict[str, torch.Tensor]]] = {}
-    for key, tensor in tensors.items():
+    found: dict[str, dict[int, dict[str, _Entry]]] = {}
+    for key, entry in entries.items():
         match = _KEY.search(key)
         if match is None or match.group(2) not in MODULE_SITE:
             raise AdapterError(
@@ -134,12 +224,12 @@ def read_adapter(folder: Path, shape: Shape, max_rank: int, dtype: torch.dtype, 
             )
         fan_in, fan_out = shape.module_dims(module)
         expected = (rank, fan_in) if which == "A" else (fan_out, rank)
-        if tuple(tensor.shape) != expected:
+        if entry.shape != expected:
             raise AdapterError(
-                f"{WEIGHTS_FILE}: tensor {key!r} has shape {tuple(tensor.shape)}; this base model's {module} "
+                f"{WEIGHTS_FILE}: tensor {key!r} has shape {entry.shape}; this base model's {module} "
                 f"with r={rank} needs {expected} ({trained_on})"
             )
-        found.setdefault(module, {}).setdefault(layer, {})[which] = tensor
+        found.setdefault(module, {}).setdefault(layer, {})[which] = entry
     if not found:
         raise AdapterError(f"{WEIGHTS_FILE} holds no LoRA weights")
     # Without layers_to_transform every layer has weights: fewer means a base model with fewer layers.
@@ -156,6 +246,9 @@ def read_adapter(folder: Path, shape: Shape, max_rank: int, dtype: torch.dtype, 
                 f"{WEIGHTS_FILE}: {module} has LoRA weights for layers {sorted(layers)}; this base model needs them for "
                 f"layers {sorted(wanted)} of its {shape.num_layers} ({trained_on})"
             )
+        for layer, pair in layers.items():
+            if set(pair) != {"A", "B"}:
+                raise AdapterError(f"{WEIGHTS_FILE}: layer {layer} {module} has lora_{''.join(pair)} but not both A and B")
 
     layout, offset = [], 0
     for module in found:
@@ -163,19 +256,9 @@ def read_adapter(folder: Path, shape: Shape, max_rank: int, dtype: torch.dtype, 
         a_shape, b_shape = (shape.num_layers, rank, fan_in), (shape.num_layers, fan_out, rank)
         layout.append((module, offset, a_shape, b_shape))
         offset += math.prod(a_shape) + math.prod(b_shape)
-    # Written straight into the final (pinned) buffer: no intermediate copies on the load path.
-    flat = torch.empty(offset, dtype=dtype, pin_memory=pin)
-    host = HostAdapter(flat, layout)
-    for module, (a, b) in host.views(flat).items():
-        if len(found[module]) < shape.num_layers:  # layers_to_transform: the others stay zero
-            a.zero_()
-            b.zero_()
-        for layer, pair in found[module].items():
-            if set(pair) != {"A", "B"}:
-                raise AdapterError(f"{WEIGHTS_FILE}: layer {layer} {module} has lora_{''.join(pair)} but not both A and B")
-            a[layer].copy_(pair["A"])
-            b[layer].copy_(pair["B"].float() * scaling)
-    return host
+    modules = {m: {layer: (pair["A"], pair["B"]) for layer, pair in layers.items()} for m, layers in found.items()}
+    data_size = weights_path.stat().st_size - data_start
+    return AdapterFile(weights_path, data_start, data_size, modules, scaling, layout)
 
 
 class AdapterStore:
@@ -202,6 +285,7 @@ class AdapterStore:
         self.load_count, self.load_ms_sum = 0, 0.0
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="adapter-loader")
         self.stream = torch.cuda.Stream(device=model.device) if self.cuda else None
+        self.staging: torch.Tensor | None = None  # pinned bytes of the adapter file being read (CUDA)
         disk_dir.mkdir(parents=True, exist_ok=True)
 
     # Registration
@@ -298,10 +382,10 @@ class AdapterStore:
     def _load(self, adapter_id: str) -> LoadInfo:
         start = time.perf_counter()
         try:
-            host, tier = self._host_copy(adapter_id)
+            host, tier, staged = self._host_copy(adapter_id)
             slot = self._claim_slot(adapter_id)
             try:
-                self._copy_to_slot(slot, host)
+                self._copy_to_slot(slot, host, staged)
             except BaseException:
                 self._free(slot)  # half written: nothing reads it until the next load overwrites it
                 raise
@@ -326,29 +410,49 @@ class AdapterStore:
                 self.loads.pop(adapter_id, None)
             self.on_loaded()
 
-    def _copy_to_slot(self, slot: int, host: HostAdapter) -> None:
+    def _copy_to_slot(self, slot: int, host: HostAdapter, staged: torch.Tensor | None) -> None:
+        """`staged`: the adapter's flat buffer already on the GPU (loads from disk), else None."""
         if not self.cuda:
             self.model.load_slot(slot, host.views(host.flat))
             return
         # The slot's previous adapter may still be read by work queued on the main stream.
         self.stream.wait_stream(torch.cuda.current_stream(self.model.device))
         with torch.cuda.stream(self.stream):
-            staged = host.flat.to(self.model.device, non_blocking=True)
+            if staged is None:
+                staged = host.flat.to(self.model.device, non_blocking=True)
             self.model.load_slot(slot, host.views(staged))
         self.stream.synchronize()
+
+    def _read(self, adapter: AdapterFile) -> tuple[HostAdapter, torch.Tensor | None]:
+        """The adapter's CPU-tier copy, and on CUDA its flat buffer on the GPU as well. On CUDA the
+        file's bytes go to the GPU as they are (one read into reused pinned memory, one copy), the
+        GPU converts them (dtype, scaling, layout), and the CPU tier gets a copy of the result."""
+        if not self.cuda:
+            raw = adapter.read(torch.empty(adapter.data_size, dtype=torch.uint8))
+            return HostAdapter(adapter.convert(raw, self.model.dtype), adapter.layout), None
+        self.stream.synchronize()  # the last load's copy out of the staging buffer is done
+        if self.staging is None or self.staging.numel() < adapter.data_size:
+            self.staging = torch.empty(adapter.data_size, dtype=torch.uint8, pin_memory=True)
+        raw = adapter.read(self.staging)
+        with torch.cuda.stream(self.stream):
+            staged = adapter.convert(raw.to(self.model.device, non_blocking=True), self.model.dtype)
+            host = HostAdapter(torch.empty(staged.numel(), dtype=self.model.dtype, pin_memory=True), adapter.layout)
+            host.flat.copy_(staged, non_blocking=True)
+        return host, staged
 
     def _free(self, slot: int) -> None:
         with self.lock:
             self.free_slots.append(slot)
             self.lock.notify_all()
 
-    def _host_copy(self, adapter_id: str) -> tuple[HostAdapter, str]:
+    def _host_copy(self, adapter_id: str) -> tuple[HostAdapter, str, torch.Tensor | None]:
+        """The adapter in CPU memory, the tier it came from, and its GPU copy when it was read now (see _read)."""
         with self.lock:
             host = self.cpu.get(adapter_id)
             if host is not None:
                 self.cpu.move_to_end(adapter_id)
                 self.counters["cpu"][0] += 1
-                return host, "cpu"
+                return host, "cpu", None
             self.counters["cpu"][1] += 1
             fetch = self.fetchers[adapter_id]
         folder = self.disk_dir / adapter_id
@@ -367,7 +471,7 @@ class AdapterStore:
             shutil.rmtree(folder, ignore_errors=True)
             partial.rename(folder)
         try:
-            host = read_adapter(folder, self.model.shape, self.model.max_rank, self.model.dtype, pin=self.cuda, base_model=self.base_model)
+            host, staged = self._read(read_adapter(folder, self.model.shape, self.model.max_rank, self.base_model))
         except AdapterError:
             shutil.rmtree(folder, ignore_errors=True)  # so a corrected registration fetches again
             raise
@@ -377,7 +481,7 @@ class AdapterStore:
             self.cpu[adapter_id] = host
             while len(self.cpu) > self.cpu_slots:
                 self.cpu.popitem(last=False)
-        return host, tier
+        return host, tier, staged
 
     def _claim_slot(self, adapter_id: str) -> int:
         """A free slot, else the least recently used one no running request pins; waits for one."""

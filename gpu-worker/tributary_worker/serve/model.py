@@ -9,11 +9,14 @@ ranks zero-padded to R = max_rank, the alpha/r scaling folded into B, untargeted
   ((out + (S+1)*n*R, in) per layer), so one matmul gives the base output and every slot's x A^T;
 - B of every slot is stacked as (L, (S+1)*n*R, out), block-diagonal over the site's n modules.
 
-Two ways to apply each row's own adapter (both keep one slot index per row):
+Three ways to apply each row's own adapter (all keep one slot index per row; `lora_mode` picks):
 - "dense": mask x A^T to the row's slot columns and multiply by all of B (2 extra kernels a site,
   reads every slot's weights once): cheaper while slots are few compared to rows;
+- "expand": dense, with the mask, B and the add in one Triton kernel that reads only each row's
+  slot of B (lora_expand.py; decode steps on CUDA);
 - "gather" (BGMV): gather each row's A and B and use batched matmuls: reads only the rows'
-  adapters, but per row; used when there are many more slots than rows.
+  adapters, but per row; used when there are many more slots than rows, and for prompts (whose
+  many tokens per row would multiply dense's work over every slot).
 
 The KV cache is a slab, one row per batch slot. Decode steps can be captured as CUDA graphs per
 (batch, length) bucket; token ids, positions and slot indices live in static tensors, so a graph
@@ -191,23 +194,33 @@ class LoraModel:
 
     # Building blocks
 
-    def lora_mode(self, rows: int) -> str:
-        """"dense" reads every slot's weights once; "gather" reads each row's adapter per row
-        (three passes: gather, write, read)."""
-        return "dense" if self.num_slots + 1 <= 3 * rows else "gather"
+    def lora_mode(self, rows: int, steps: int) -> str:
+        """How `rows` rows of `steps` tokens apply their adapters.
+
+        "gather" reads each row's A and B (three passes: gather, write, read) and multiplies only
+        its own; "dense" multiplies every slot's A and B and masks (its extra work grows with
+        slots x tokens; in decode it reads each slot's weights once, cheaper while slots are few
+        compared to rows); "expand" is dense with the mask and B in one Triton kernel (CUDA)."""
+        slots = self.num_slots + 1
+        if steps > 1:
+            return "dense" if slots <= 4 else "gather"
+        if slots > 3 * rows:
+            return "gather"
+        return "expand" if self.device.type == "cuda" else "dense"
 
     def _lora(self, slots: torch.Tensor | None, steps: int):
         """What _linear needs to apply each row's adapter: (mode, per-site masks or slots)."""
         if slots is None:
             return None
-        if self.lora_mode(slots.shape[0]) == "gather":
-            return ("gather", slots)
+        mode = self.lora_mode(slots.shape[0], steps)
+        if mode != "dense":
+            return (mode, slots)
         masks = {}
         for site, names in SITES.items():
             width = len(names) * self.max_rank
             if width not in masks:
                 owner = torch.arange((self.num_slots + 1) * width, device=slots.device) // width  # slot of each column
-                rows = slots if steps == 1 else slots.repeat_interleave(steps)  # (B*T,); steps == 1 inside CUDA graphs
+                rows = slots if steps == 1 else slots.repeat_interleave(steps)  # (B*T,)
                 masks[width] = (owner[None] == rows[:, None]).to(self.dtype)  # (B*T, (S+1)*nR)
         return ("dense", masks)
 
@@ -219,6 +232,10 @@ class LoraModel:
         width = len(SITES[site]) * self.max_rank
         if lora is None:
             y = x2 @ weight[:out].t()
+        elif lora[0] == "expand":
+            from tributary_worker.serve.lora_expand import lora_expand
+
+            y = lora_expand(x2 @ weight.t(), self.lora_b[site][index], lora[1], self.shape.site_dims(site)[1], self.max_rank)
         elif lora[0] == "dense":
             both = x2 @ weight.t()  # (B*T, out + (S+1)*nR): base output and x A^T of every slot
             t = both[:, out:] * lora[1][width]  # only the row's own slot
