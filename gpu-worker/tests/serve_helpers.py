@@ -1,13 +1,16 @@
-"""Test assets for the serving engine: LoRA adapters made with peft on tiny-llama, and the peft
-reference generation they are compared with."""
+"""Test assets for the serving engine: LoRA adapters made with peft on tiny-llama, the peft
+reference generation they are compared with, and reading a request's answer."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
+
+from tributary_worker.serve.types import SamplingParams
 
 PROMPTS = [
     "What is the capital of France?",
@@ -77,3 +80,29 @@ def peft_reference(base_path: Path, adapters: dict[str, Path], jobs: list[tuple[
             tokens = peft_model.generate(input_ids=inputs, **kwargs)
         out.append(tokens[0, len(ids) :].tolist())
     return out
+
+
+NEW_TOKENS = 32
+GREEDY = SamplingParams(max_tokens=NEW_TOKENS, temperature=0)
+
+
+def tokens_of(handle) -> tuple[list[int], str, str | None, int]:
+    deltas = list(handle)
+    ids = [t for d in deltas for t in d.token_ids]
+    assert deltas[-1].completion_tokens == len(ids)
+    return ids, "".join(d.text for d in deltas), deltas[-1].finish_reason, deltas[-1].completion_tokens
+
+
+def tokens_within(handle, seconds: float = 60) -> list[int]:
+    """A request's token ids; fails after `seconds` where an engine that never admits it would hang."""
+
+    async def collect():
+        return [t async for d in handle for t in d.token_ids]
+
+    return asyncio.run(asyncio.wait_for(collect(), seconds))
+
+
+def mixed_jobs(tokenizer) -> list[tuple[list[int], str | None]]:
+    names = [None, *ADAPTER_SPECS]
+    return [(encode(tokenizer, PROMPTS[i % len(PROMPTS)]), names[i % len(names)]) for i in range(8)]
+

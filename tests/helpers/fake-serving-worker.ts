@@ -82,7 +82,7 @@ export class FakeServingWorker {
     const adapter = /^\/adapters\/([A-Za-z0-9._-]+)$/.exec(path);
     if (adapter && req.method === "PUT") {
       if (this.behaviour === "reject-adapter") return error(422, "lora rank 64 is greater than max_lora_rank 16");
-      // The real worker's answer when copying the adapter to the GPU runs out of memory (gpu-worker/tests/test_serve_http.py).
+      // The real worker's answer when copying the adapter to the GPU runs out of memory (gpu-worker/tests/test_serve_http_adapters.py).
       if (this.behaviour === "oom-on-load") return json(503, { error: { message: "the worker ran out of GPU memory for this request; retry it, or on another worker", type: "server_error", param: null, code: "out_of_memory" } });
       this.adapters.add(adapter[1]!);
       return json(200, { id: adapter[1], tier: "gpu", loadMs: 7 });
