@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from tributary_worker.serve.model import MODULE_SITE, LoraModel, Shape
-from tributary_worker.serve.types import AdapterError, LoadInfo, TierCounters, UnknownAdapter
+from tributary_worker.serve.types import AdapterError, LoadInfo, TierCounters, UnknownAdapter, is_out_of_memory
 
 ADAPTER_ID = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 CONFIG_FILE, WEIGHTS_FILE = "adapter_config.json", "adapter_model.safetensors"
@@ -326,7 +326,7 @@ class AdapterStore:
                 raise UnknownAdapter(adapter_id)
             error = self.failed.get(adapter_id)
             if error is not None:
-                if not (first and isinstance(error, torch.OutOfMemoryError)):
+                if not (first and is_out_of_memory(error)):
                     raise error
                 # Memory may be free again: the requests that waited on that load failed with it; a later one loads anew.
                 del self.failed[adapter_id]

@@ -32,7 +32,7 @@ from tributary_worker.serve.openai_api import (
 )
 from tributary_worker.serve.types import (
     AdapterError, Delta, EngineOverloaded, EngineStats, GenerationRequest, PromptTooLong, SamplingParams, TierCounters,
-    UnknownAdapter, UnsupportedModel,
+    UnknownAdapter, UnsupportedModel, is_out_of_memory,
 )
 
 if TYPE_CHECKING:
@@ -49,8 +49,6 @@ TIERS = ("gpu", "cpu", "disk")
 
 def error_of(err: BaseException) -> ApiError:
     """The OpenAI error answer for an exception out of the engine or the adapter download."""
-    import torch
-
     if isinstance(err, ApiError):
         return err
     if isinstance(err, UnknownAdapter):
@@ -69,7 +67,7 @@ def error_of(err: BaseException) -> ApiError:
             503, f"the worker's waiting queue is full ({err}); retry after {RETRY_AFTER_SECONDS} s or on another worker",
             type="server_error", code="overloaded", headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-    if isinstance(err, torch.cuda.OutOfMemoryError):
+    if is_out_of_memory(err):
         return ApiError(503, "the worker ran out of GPU memory for this request; retry it, or on another worker", type="server_error", code="out_of_memory")
     return ApiError(500, f"worker error: {type(err).__name__}: {err}", type="server_error", code="internal_error")
 

@@ -143,3 +143,11 @@ class PromptTooLong(ValueError):
 
 class UnsupportedModel(Exception):
     """The base model's architecture is not one the engine's forward implements."""
+
+
+def is_out_of_memory(err: BaseException) -> bool:
+    """GPU memory (torch.OutOfMemoryError) or pinned host memory, whose failed allocation torch
+    reports as a RuntimeError "CUDA error: out of memory": both may pass once memory is freed."""
+    import torch
+
+    return isinstance(err, torch.OutOfMemoryError) or (isinstance(err, RuntimeError) and "out of memory" in str(err).lower())
