@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
@@ -16,17 +16,18 @@ os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 
 import pytest  # noqa: E402  (after the environment above, which huggingface_hub reads on import)
 
-import httpx2  # noqa: E402
-from openai import OpenAI  # noqa: E402
-
-from fake_server import TOKEN, FakeServer  # noqa: E402
 from helpers import snapshot_line  # noqa: E402
-from serve_http_helpers import MAX_RANK, HmacAuth  # noqa: E402
 from serve_helpers import ADAPTER_SPECS, copier, make_adapter  # noqa: E402
 from tributary_worker.device import Device, pick_device  # noqa: E402
 from tributary_worker.models.resolver import ModelResolver, ModelSource  # noqa: E402
 from tributary_worker.models.tiny_llama import TinyLlamaSpec, ensure_tiny_llama  # noqa: E402
-from tributary_worker.serve.server import ServingServer  # noqa: E402
+
+if TYPE_CHECKING:  # the HTTP fixtures' packages, imported where used: the GPU machine lacks them
+    import httpx2
+    from openai import OpenAI
+
+    from fake_server import FakeServer
+    from tributary_worker.serve.server import ServingServer
 
 @pytest.fixture(autouse=True)
 def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -119,6 +120,8 @@ def disk(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def engine(disk: Path, worker_cache: Path) -> Iterator[Any]:
+    from serve_http_helpers import MAX_RANK
+
     from tributary_worker.serve.engine import Engine
 
     source = ModelResolver(cache_dir=worker_cache).resolve("tiny-llama")
@@ -130,6 +133,9 @@ def engine(disk: Path, worker_cache: Path) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def server(engine: Any) -> Iterator[ServingServer]:
+    from fake_server import TOKEN
+    from tributary_worker.serve.server import ServingServer
+
     logs: list[str] = []
     server = ServingServer(engine, TOKEN, port=0, context=engine.max_seq_len, log=logs.append).start()
     yield server
@@ -138,6 +144,12 @@ def server(engine: Any) -> Iterator[ServingServer]:
 
 @pytest.fixture(scope="module")
 def client(server: ServingServer) -> Iterator[OpenAI]:
+    import httpx2
+    from openai import OpenAI
+    from serve_http_helpers import HmacAuth
+
+    from fake_server import TOKEN
+
     with httpx2.Client(auth=HmacAuth(TOKEN), timeout=60) as http:
         yield OpenAI(base_url=f"{server.url}/v1", api_key="not-used", http_client=http, max_retries=0)
 
@@ -145,6 +157,11 @@ def client(server: ServingServer) -> Iterator[OpenAI]:
 @pytest.fixture(scope="module")
 def signed(server: ServingServer) -> Iterator[httpx2.Client]:
     """A plain HTTP client signed like the gateway (for the adapter endpoints and raw bodies)."""
+    import httpx2
+    from serve_http_helpers import HmacAuth
+
+    from fake_server import TOKEN
+
     with httpx2.Client(base_url=server.url, auth=HmacAuth(TOKEN), timeout=60) as http:
         yield http
 
@@ -152,6 +169,8 @@ def signed(server: ServingServer) -> Iterator[httpx2.Client]:
 @pytest.fixture(scope="module")
 def blobs(adapter_files: dict[str, bytes]) -> Iterator[FakeServer]:
     """A local blob store with the adapter's files (what the signed URLs point at)."""
+    from fake_server import FakeServer
+
     with FakeServer() as store:
         for name, data in adapter_files.items():
             store.blobs[f"adapters/a1/{name}"] = data

@@ -225,15 +225,21 @@ def test_limits_are_checked_up_front(resolver, tmp_path) -> None:
 
 
 @pytest.mark.gpu
-def test_bf16_training_on_cuda(resolver, write_snapshot, tmp_path) -> None:
+@pytest.mark.parametrize("checkpointing", [False, True])
+def test_bf16_training_on_cuda(resolver, write_snapshot, tmp_path, checkpointing) -> None:
+    """bf16 with the decoder layers compiled by Inductor (no fallback to eager), with and without
+    gradient checkpointing."""
     import torch
 
     device = pick_device("cuda")
     assert device.dtype() == torch.bfloat16
-    recipe = LoRAFinetuneRecipe(config(epochs=2), resolver, device, tmp_path / "w")
+    events: list[tuple[str, str]] = []
+    cfg = config(epochs=2, gradient_checkpointing=checkpointing)
+    recipe = LoRAFinetuneRecipe(cfg, resolver, device, tmp_path / "w", on_event=lambda *e: events.append(e))
     recipe.setup([("v1.jsonl", write_snapshot(capital_chats(24)))])
     assert next(p for n, p in recipe.model.named_parameters() if "lora_" not in n).dtype == torch.bfloat16
     assert recipe.train() is None
     result = recipe.finish()
     assert result.metrics["trainLoss"] < recipe.state.losses[0]
     assert result.eval_report["tunedLoss"] < result.eval_report["baseLoss"]
+    assert not [m for _, m in events if "torch.compile" in m], events
