@@ -34,6 +34,7 @@ ROUTES = {
     "complete": ("CompleteRequest", "JobStateResponse"),
     "fail": ("FailRequest", "JobStateResponse"),
     "release": ("ReleaseRequest", "JobStateResponse"),
+    "hosted-model": ("HostedModelRequest", "HostedModelResponse"),
 }
 
 
@@ -73,6 +74,8 @@ class FakeServer:
     """Per route: called with the request body before the default handling; raise Reply to
     answer with an error, return a dict to answer with it."""
     requeue_released: bool = True
+    hosted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Base models this server hosts: model id -> its files as baseModelFiles lists them."""
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -96,6 +99,16 @@ class FakeServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    def host_model(self, folder: Path, model_id: str) -> list[dict[str, Any]]:
+        """Hosts a model folder in the blobs as the control plane does; returns its files (baseModelFiles)."""
+        files = []
+        for path in sorted(p for p in folder.iterdir() if p.is_file()):
+            key = f"base-models/{model_id}/{path.name}"
+            self.blobs[key] = path.read_bytes()
+            files.append({"name": path.name, "url": self.blob_url(key), "sizeBytes": path.stat().st_size})
+        self.hosted[model_id] = files
+        return files
+
     def add_job(self, kind: str, payload: dict[str, Any]) -> Job:
         assert not schema_errors("FinetunePayload" if kind == "finetune" else "GeneratePayload", payload)
         job = Job(id=str(uuid.uuid4()), kind=kind, payload=payload)
@@ -112,6 +125,10 @@ class FakeServer:
             answer = self.hooks[route](body)
             if answer is not None:
                 return answer
+        if route == "hosted-model":
+            if body["model"] not in self.hosted:
+                raise Reply(404, "not_found", f"Model {body['model']} is not hosted on this server")
+            return {"files": self.hosted[body["model"]]}
         if route == "register":
             worker_id = str(uuid.uuid4())
             self.worker_ids.add(worker_id)

@@ -97,20 +97,10 @@ def test_finetune_job_end_to_end(resolver, tmp_path: Path) -> None:
     assert not torch.allclose(PeftModel.from_pretrained(base, str(adapter_dir))(ids).logits, before)
 
 
-def host_model(server: FakeServer, folder: Path, model_id: str) -> list[dict[str, Any]]:
-    """Puts a model folder in the fake server's blobs as the control plane hosts it; returns baseModelFiles."""
-    files = []
-    for path in sorted(p for p in folder.iterdir() if p.is_file()):
-        key = f"base-models/{model_id}/{path.name}"
-        server.blobs[key] = path.read_bytes()
-        files.append({"name": path.name, "url": server.blob_url(key), "sizeBytes": path.stat().st_size})
-    return files
-
-
 def test_finetune_on_a_base_model_the_server_hosts(resolver, tmp_path: Path, tiny_path: Path) -> None:
     with FakeServer() as server:
         payload = finetune_payload(server, capital_chats(10), epochs=1)
-        payload |= {"baseModel": "acme/hosted-tiny", "baseModelFiles": host_model(server, tiny_path, "acme/hosted-tiny")}
+        payload |= {"baseModel": "acme/hosted-tiny", "baseModelFiles": server.host_model(tiny_path, "acme/hosted-tiny")}
         server.add_job("finetune", payload)
         assert make_agent(server, resolver, tmp_path).run() == 0
     assert server.violations == []

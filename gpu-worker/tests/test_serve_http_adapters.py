@@ -208,32 +208,77 @@ def test_metrics_count_requests_tokens_and_http_statuses(client: OpenAI, server:
 
 # ---- the --serve worker ----------------------------------------------------------------------
 
+def _serve_worker(control: FakeServer, cache: Path, work: Path, *flags: str) -> subprocess.Popen[str]:
+    """`tributary-worker --serve` on the CPU against the fake control plane."""
+    env = {**os.environ, "TRIBUTARY_WORKER_TOKEN": TOKEN, "TRIBUTARY_CACHE_DIR": str(cache), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "tributary_worker", "--url", control.url, "--device", "cpu", "--name", "server-1",
+         "--work-dir", str(work), "--serve", "--serve-port", "0", *flags],
+        env=env, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _serving_capability(control: FakeServer, worker: subprocess.Popen[str]) -> dict[str, Any]:
+    """What the worker registered as capabilities.serving (checked against the protocol schema)."""
+    deadline = time.monotonic() + 90
+    while not control.bodies("register") and worker.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert worker.stderr is not None
+    assert control.bodies("register"), worker.stderr.read() if worker.poll() is not None else "no register call"
+    assert schema_errors("RegisterRequest", control.bodies("register")[0]) == [] and control.violations == []
+    return control.bodies("register")[0]["capabilities"]["serving"]
+
+
+def _stop(worker: subprocess.Popen[str]) -> int:
+    """SIGTERM, then the exit code (killed after 60 s)."""
+    worker.send_signal(signal.SIGTERM)
+    try:
+        return worker.wait(timeout=60)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        worker.wait()
+        assert worker.stderr is not None
+        worker.stderr.close()
+
+
 def test_serve_worker_registers_its_serving_capability_and_stops_on_sigterm(worker_cache: Path, tmp_path: Path) -> None:
     with FakeServer() as control:
-        env = {**os.environ, "TRIBUTARY_WORKER_TOKEN": TOKEN, "TRIBUTARY_CACHE_DIR": str(worker_cache), "PYTHONUNBUFFERED": "1"}
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "tributary_worker", "--url", control.url, "--device", "cpu", "--name", "server-1",
-             "--work-dir", str(tmp_path / "work"), "--serve", "--serve-port", "0", "--max-batch-size", "8", "--gpu-adapter-slots", "3"],
-            env=env, stderr=subprocess.PIPE, text=True,
-        )
+        worker = _serve_worker(control, worker_cache, tmp_path / "work", "--max-batch-size", "8", "--gpu-adapter-slots", "3")
         try:
-            deadline = time.monotonic() + 90
-            while not control.bodies("register") and worker.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert control.bodies("register"), worker.stderr.read() if worker.poll() is not None else "no register call"
-            serving = control.bodies("register")[0]["capabilities"]["serving"]
-            assert schema_errors("RegisterRequest", control.bodies("register")[0]) == [] and control.violations == []
+            serving = _serving_capability(control, worker)
             assert serving["baseModel"] == "tiny-llama" and serving["maxBatchSize"] == 8 and serving["gpuAdapterSlots"] == 3
             assert serving["url"].startswith("http://127.0.0.1:")
             assert httpx2.get(f"{serving['url']}/health").json()["baseModel"] == "tiny-llama"
-            worker.send_signal(signal.SIGTERM)
-            assert worker.wait(timeout=60) == 0
         finally:
-            if worker.poll() is None:
-                worker.kill()
-            worker.wait()
-            assert worker.stderr is not None
-            worker.stderr.close()
+            assert _stop(worker) == 0
+
+
+def test_serve_worker_downloads_a_base_model_the_server_hosts(tiny_path: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"  # holds no model: the worker has only what the server hosts
+    with FakeServer() as control:
+        files = control.host_model(tiny_path, "acme/hosted-tiny")
+        worker = _serve_worker(control, cache, tmp_path / "work", "--serve-model", "acme/hosted-tiny")
+        try:
+            serving = _serving_capability(control, worker)
+            assert control.bodies("hosted-model") == [{"model": "acme/hosted-tiny"}]
+            assert serving["baseModel"] == "acme/hosted-tiny"
+            assert httpx2.get(f"{serving['url']}/health").json()["baseModel"] == "acme/hosted-tiny"
+            fetched = cache / "models" / "hosted" / "acme" / "hosted-tiny"
+            assert sorted(p.name for p in fetched.iterdir() if not p.name.startswith(".")) == sorted(f["name"] for f in files)
+        finally:
+            assert _stop(worker) == 0
+
+
+def test_serve_worker_exits_2_naming_how_to_host_a_model_neither_it_nor_the_server_has(tmp_path: Path) -> None:
+    with FakeServer() as control:
+        worker = _serve_worker(control, tmp_path / "cache", tmp_path / "work", "--serve-model", "acme/nowhere")
+        assert worker.wait(timeout=120) == 2
+        assert worker.stderr is not None
+        stderr = worker.stderr.read()
+        worker.stderr.close()
+        assert control.bodies("hosted-model") == [{"model": "acme/nowhere"}] and not control.bodies("register")
+        assert "model 'acme/nowhere' is not available on this worker" in stderr and "npm run models:host -- acme/nowhere" in stderr
 
 
 def test_serve_worker_exits_2_when_its_port_is_taken(worker_cache: Path, tmp_path: Path) -> None:

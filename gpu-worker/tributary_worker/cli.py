@@ -258,21 +258,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     resolver = ModelResolver(cache_dir=cache_root(), model_dir=args.model_dir, extra_models=args.models)
     work_dir = args.work_dir or cache_root() / "work"
+    client = Client(args.url, args.token)
     serving = None
-    if args.serve is not None:
-        from tributary_worker.serve.server import ServingError, start_serving
-
-        try:
-            serving = start_serving(args.serve, args.token, resolver, device, work_dir / "serve", stderr_log)
-        except ServingError as err:
-            print(f"tributary-worker: {err}", file=sys.stderr)
-            return 2
-    settings = AgentSettings(
-        name=args.name, work_dir=work_dir, once=args.once, serving=serving.capability() if serving is not None else None,
-    )
-    agent = Agent(Client(args.url, args.token), resolver, device, settings)
-    agent.install_signal_handlers()
     try:
+        if args.serve is not None:
+            from tributary_worker.serve.server import ServingError, start_serving
+
+            try:
+                serving = start_serving(args.serve, args.token, resolver, device, work_dir / "serve", stderr_log, client)
+            except ServingError as err:
+                print(f"tributary-worker: {err}", file=sys.stderr)
+                return 2
+        settings = AgentSettings(
+            name=args.name, work_dir=work_dir, once=args.once, serving=serving.capability() if serving is not None else None,
+        )
+        agent = Agent(client, resolver, device, settings)
+        agent.install_signal_handlers()
         return agent.run()
     except Unauthorized as err:
         print(

@@ -163,6 +163,11 @@ class Client:
             lease_seconds=int(_field(answer, "leaseSeconds", "register answer")),
         )
 
+    def hosted_model_files(self, model_id: str) -> list[dict[str, Any]]:
+        """`[{name, url, sizeBytes}]` of a base model the server hosts in its blob store (for a
+        serving worker's `--serve-model`); ProtocolError 404 when it hosts none by that id."""
+        return _field(self.call("/hosted-model", {"model": model_id}), "files", "hosted-model answer")
+
     def lease(self, worker_id: str, wait_seconds: int) -> LeasedJob | None:
         # The server may hold the request for wait_seconds: allow that much more time.
         answer = self.call("/lease", {"workerId": worker_id, "waitSeconds": wait_seconds}, timeout=self.timeout + wait_seconds)

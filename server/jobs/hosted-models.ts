@@ -16,6 +16,8 @@ const MODEL_CONFIG = /^([A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*)\
 const CACHE_MS = 30_000;
 const cache = new WeakMap<BlobStore, { at: number; ids: Promise<string[]> }>();
 
+const isHostedModelId = (modelId: string) => MODEL_CONFIG.test(`${modelId}/config.json`);
+
 /** Ids (`<org>/<name>`) of the hosted models: folders under the prefix that hold a config.json. */
 export function hostedModelIds(store: BlobStore, { maxAgeMs = CACHE_MS }: { maxAgeMs?: number } = {}): Promise<string[]> {
   const hit = cache.get(store);
@@ -37,6 +39,7 @@ export async function leaseCapabilities(capabilities: Capabilities, store: BlobS
 
 /** Signed URLs for every file of a hosted model, for a worker that lacks it; null if it is not hosted. */
 export async function hostedModelFiles(store: BlobStore, modelId: string, expiresInSeconds: number) {
+  if (!isHostedModelId(modelId)) return null;
   const prefix = `${HOSTED_MODELS_PREFIX}${modelId}/`;
   const keys = await store.list(prefix);
   if (!keys.includes(`${prefix}config.json`)) return null;
@@ -54,7 +57,7 @@ export async function hostedModelFiles(store: BlobStore, modelId: string, expire
  * copied; files a previous copy had and this one lacks are deleted.
  */
 export async function hostModel(store: BlobStore, modelId: string, folder: string, onFile: (name: string, sizeBytes: number) => void = () => {}) {
-  if (!MODEL_CONFIG.test(`${modelId}/config.json`)) throw new Error(`model id "${modelId}" is not an <org>/<name> id such as Qwen/Qwen2.5-0.5B-Instruct`);
+  if (!isHostedModelId(modelId)) throw new Error(`model id "${modelId}" is not an <org>/<name> id such as Qwen/Qwen2.5-0.5B-Instruct`);
   if (!(await stat(folder).catch(() => null))?.isDirectory()) throw new Error(`${folder} is not a folder: give the folder the model was saved in`);
   const names = (await readdir(folder, { recursive: true, withFileTypes: true }))
     .filter((entry) => entry.isFile() && !entry.name.startsWith("."))

@@ -21,7 +21,7 @@ export type StoredGeneratePayload = z.infer<typeof storedGeneratePayload>;
 const checkpointSchema = z.object({ key: z.string(), step: z.number().int().min(0) });
 
 /** Long enough to download a large snapshot on a slow link; a retried attempt gets new URLs. */
-const URL_SECONDS = 6 * 3600;
+export const URL_SECONDS = 6 * 3600;
 
 /**
  * The payload a worker gets: stored blob keys become signed URLs, and a base model the worker

@@ -79,7 +79,12 @@ const downloadSchema = z.object({ name: artifactName, url: z.url() });
  * leasing worker does not have the model itself; null or absent: the worker loads it from its
  * own sources (built, mirror folder or Hub).
  */
-const baseModelFiles = z.array(downloadSchema.extend({ sizeBytes: z.number().int().min(0) })).min(1).max(1000).nullish();
+const hostedModelFiles = z.array(downloadSchema.extend({ sizeBytes: z.number().int().min(0) })).min(1).max(1000);
+const baseModelFiles = hostedModelFiles.nullish();
+
+/** A serving worker asks for the files of the hosted base model it is started with (`--serve-model`). */
+export const hostedModelRequest = z.object({ model: modelId });
+export const hostedModelResponse = z.object({ files: hostedModelFiles });
 
 export const finetunePayload = z.object({
   kind: z.literal("finetune"),
@@ -267,6 +272,8 @@ export const protocolMessages = {
   EventsRequest: eventsRequest,
   UploadUrlRequest: uploadUrlRequest,
   UploadUrlResponse: uploadUrlResponse,
+  HostedModelRequest: hostedModelRequest,
+  HostedModelResponse: hostedModelResponse,
   CompleteRequest: completeRequest,
   FailRequest: failRequest,
   ReleaseRequest: releaseRequest,

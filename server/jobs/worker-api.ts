@@ -6,8 +6,8 @@ import type { Db } from "@/server/db/connect";
 import { adapterSha256 } from "@/server/finetune/adapter-files";
 import { checkFineTuneArtifacts, recordFineTuneResult } from "@/server/finetune/complete";
 import type { BlobStore } from "@/server/storage/types";
-import { leaseCapabilities } from "./hosted-models";
-import { jobBlobPrefix, toWirePayload } from "./payloads";
+import { hostedModelFiles, leaseCapabilities } from "./hosted-models";
+import { jobBlobPrefix, toWirePayload, URL_SECONDS } from "./payloads";
 import * as protocol from "./protocol";
 import { addWorkerEvents, assertLease, completeJob, failJob, heartbeat, leaseNextJob, LeaseLostError, releaseJob, type QueuePolicy } from "./queue";
 import { authenticateWorkerToken, registerWorker, touchWorker, type WorkerToken } from "./workers";
@@ -135,6 +135,14 @@ const fail = workerRoute(protocol.failRequest, protocol.jobStateResponse, async 
 
 const release = workerRoute(protocol.releaseRequest, protocol.jobStateResponse, async ({ db, body, jobId }) => releaseJob(db, jobId, body.leaseId, body.reason));
 
+const hostedModel = workerRoute(protocol.hostedModelRequest, protocol.hostedModelResponse, async ({ store, body }) => {
+  const files = await hostedModelFiles(store, body.model, URL_SECONDS);
+  if (!files) {
+    throw new ProtocolError(404, "not_found", `Model ${body.model} is not hosted on this server: host it with \`npm run models:host -- ${body.model} <folder>\`, or give the worker the model itself (--model-dir or --models).`);
+  }
+  return { files };
+});
+
 /** The protocol's POST handlers, bound to a database, blob store and queue policy. */
 export function createWorkerApi(deps: () => WorkerApiDeps) {
   return {
@@ -146,5 +154,6 @@ export function createWorkerApi(deps: () => WorkerApiDeps) {
     complete: complete(deps),
     fail: fail(deps),
     release: release(deps),
+    hostedModel: hostedModel(deps),
   };
 }

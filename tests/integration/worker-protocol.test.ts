@@ -207,6 +207,17 @@ describe("a fine-tune through the protocol", () => {
     }
     await owner.finetune.cancel({ orgSlug: org.slug, runId: launched.id });
 
+    // A serving worker started with the hosted model asks for its files by name; an unknown model is a 404 saying how to host it.
+    const served = await call(api.hostedModel, plain.token, { model: modelId });
+    expect(served.status).toBe(200);
+    expect(served.json.files.map((f: { name: string; sizeBytes: number }) => [f.name, f.sizeBytes])).toEqual(leased.map((f) => [f.name, f.sizeBytes]));
+    expect(await call(api.hostedModel, plain.token, { model: "Qwen/Qwen2.5-0.5B-Instruct" })).toEqual({
+      status: 404,
+      json: { error: { code: "not_found", message: expect.stringMatching(/^Model Qwen\/Qwen2.5-0.5B-Instruct is not hosted on this server: host it with `npm run models:host -- Qwen\/Qwen2.5-0.5B-Instruct <folder>`/) } },
+    });
+    expect((await call(api.hostedModel, plain.token, { model: "../etc" })).status).toBe(404);
+    expect((await call(api.hostedModel, null, { model: modelId })).status).toBe(401);
+
     // Hosting a new copy removes what the old one had and the new one lacks; a folder without a config is refused.
     rmSync(path.join(folder, "tokenizer.json"));
     await hostModel(testBlobs, modelId, folder);

@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from tributary_worker.device import Device
-from tributary_worker.models.resolver import ModelNotAvailable, ModelResolver
+from tributary_worker.models.resolver import ModelNotAvailable, ModelResolver, ModelSource
+from tributary_worker.protocol import Client, ProtocolError, ServerUnavailable, Unauthorized
 from tributary_worker.serve.auth import AuthError, signing_key, verify
 from tributary_worker.serve.downloads import ADAPTER_FILES, AdapterFile, AdapterFilesError, fetch_adapter
 from tributary_worker.serve.openai_api import (
@@ -349,15 +350,42 @@ class Serving:
         self.engine.stop()
 
 
-def start_serving(args: ServeArgs, token: str, resolver: ModelResolver, device: Device, folder: Path, log: Callable[[str], None]) -> Serving:
-    """Loads the base model into an engine, starts it and the HTTP server; `folder` holds the
-    adapters' disk tier."""
-    from tributary_worker.serve.engine import Engine
+def _base_model(model_id: str, resolver: ModelResolver, client: Client, log: Callable[[str], None]) -> ModelSource:
+    """The base model from the worker's own sources, else downloaded (once, into the cache) from
+    the control plane that hosts it. Raises ServingError saying what to do; Unauthorized as it is."""
+    from tributary_worker.transfer import TransferError
 
     try:
-        source = resolver.resolve(args.model)
-    except ModelNotAvailable as err:
-        raise ServingError(f"--serve-model: {err}") from None
+        return resolver.resolve(model_id)
+    except ModelNotAvailable as own:
+        missing = own
+    try:
+        files = client.hosted_model_files(model_id)
+    except Unauthorized:
+        raise
+    except ProtocolError as err:
+        if err.status == 404:
+            raise ServingError(f"--serve-model: {missing}") from None
+        raise ServingError(f"--serve-model {model_id}: the server refused to list the hosted model's files: {err}") from None
+    except ServerUnavailable as err:
+        raise ServingError(f"--serve-model: {missing}; the server, which may host it, is unreachable: {err}") from None
+    size = sum(f["sizeBytes"] for f in files)
+    log(f"getting the hosted base model {model_id} ({len(files)} files, {size / 2**20:,.1f} MiB) from the server, unless the cache holds them")
+    try:
+        resolver.fetch_hosted(model_id, files)
+    except (ModelNotAvailable, TransferError) as err:
+        raise ServingError(f"--serve-model {model_id}: {err}") from None
+    return resolver.resolve(model_id)
+
+
+def start_serving(
+    args: ServeArgs, token: str, resolver: ModelResolver, device: Device, folder: Path, log: Callable[[str], None], client: Client,
+) -> Serving:
+    """Loads the base model into an engine, starts it and the HTTP server; `folder` holds the
+    adapters' disk tier. A base model the worker lacks is fetched from the server if it hosts it."""
+    from tributary_worker.serve.engine import Engine
+
+    source = _base_model(args.model, resolver, client, log)
     try:
         engine = Engine(
             source, device, disk_dir=folder / "adapters", max_batch_size=args.max_batch_size,
