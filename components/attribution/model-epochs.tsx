@@ -1,16 +1,17 @@
-// A model's epochs: what each day's answers owe, and the epoch's commit as the indexer read it
+// A model's epochs: what each epoch's answers owe, and the epoch's commit as the indexer read it
 // (block and transaction, total, funded and claimed), or why there is none yet. Above them, the
 // model's registration on chain.
 import { Badge, Card, CardBody, CardHeader, EmptyState, Table, TBody, TD, TH, THead, TR } from "@/components/ui";
-import { epochDate, formatAmount } from "./format";
+import { afterEpochEnds, epochHeading, epochLabel, epochLengthWords } from "./epochs";
+import { formatAmount } from "./format";
 import { TxRef } from "./tx-ref";
 import type { ModelAttribution } from "./types";
 
 type Epoch = ModelAttribution["epochs"][number];
 
-function CommitCell({ epoch, explorerUrl }: { epoch: Epoch; explorerUrl: string | null }) {
+function CommitCell({ epoch, epochSeconds, explorerUrl }: { epoch: Epoch; epochSeconds: number; explorerUrl: string | null }) {
   if (epoch.commits.length === 0) {
-    return <span className="text-gray-600">{epoch.open ? "Open: committed after the day ends (UTC)" : "Not committed yet"}</span>;
+    return <span className="text-gray-600">{epoch.open ? `Open: committed ${afterEpochEnds(epochSeconds)}` : "Not committed yet"}</span>;
   }
   return (
     <ul className="space-y-1">
@@ -44,7 +45,7 @@ export function ModelEpochs({ data, explorerUrl }: { data: ModelAttribution; exp
     <Card>
       <CardHeader
         title="Epochs on chain"
-        description="Each UTC day's answers are rolled up after the day ends into one (contributor, amount) leaf per wallet; the Merkle root of those leaves is committed on chain, and contributors claim from it once it is funded."
+        description={`The answers of each epoch (${epochLengthWords(data.epochSeconds)}) are rolled up after it ends into one (contributor, amount) leaf per wallet; the Merkle root of those leaves is committed on chain, and contributors claim from it once it is funded.`}
       />
       <CardBody className="space-y-4">
         {!data.chainConfigured ? (
@@ -63,12 +64,12 @@ export function ModelEpochs({ data, explorerUrl }: { data: ModelAttribution; exp
           </p>
         )}
         {data.epochs.length === 0 ? (
-          <EmptyState title="No epochs yet" description="An epoch appears here on the first day this model's answers are attributed; once the day has ended its commit follows, with its block and transaction." />
+          <EmptyState title="No epochs yet" description="An epoch appears here once this model's answers in it are attributed; after it has ended its commit follows, with its block and transaction." />
         ) : (
           <Table caption={`Epochs of ${data.model.name}`}>
             <THead>
               <TR>
-                <TH>Day</TH>
+                <TH>{epochHeading(data.epochSeconds)}</TH>
                 <TH className="text-right">Answers</TH>
                 <TH className="text-right">Owed</TH>
                 <TH>Commit</TH>
@@ -78,11 +79,11 @@ export function ModelEpochs({ data, explorerUrl }: { data: ModelAttribution; exp
             <TBody>
               {data.epochs.map((e) => (
                 <TR key={e.epoch}>
-                  <TD>{epochDate(e.epoch)}</TD>
+                  <TD>{epochLabel(e.epoch, data.epochSeconds)}</TD>
                   <TD className="text-right tabular-nums">{e.inferences.toLocaleString("en")}</TD>
                   <TD className="text-right tabular-nums">{formatAmount(e.fee)}</TD>
-                  <TD><CommitCell epoch={e} explorerUrl={explorerUrl} /></TD>
-                  <TD><FundingCell epoch={e} /></TD>
+                  <TD><CommitCell epoch={e} epochSeconds={data.epochSeconds} explorerUrl={explorerUrl} /></TD>
+                  <TD className="min-w-48 whitespace-normal!"><FundingCell epoch={e} /></TD>
                 </TR>
               ))}
             </TBody>

@@ -16,6 +16,8 @@ import { serveFineTuned } from "./serving-fixtures";
 import { anvilRpc, connectTestWallet, disconnectWallet, linkTestWallet, localChain, TEST_WALLETS, testWalletAddress } from "./test-wallets";
 
 const contributor = testWalletAddress(TEST_WALLETS.claimer);
+/** How the pages name a one-minute epoch: by the minute it starts. */
+const MINUTE_LABEL = /^\d{1,2} [A-Z][a-z]{2,3} \d{4}, \d{2}:\d{2} UTC$/;
 
 const records: [string, string][] = ["Paris", "Rome", "Madrid", "Berlin", "Tokyo", "Cairo", "Lima", "Accra"].map((city, i) => [`Name capital number ${i}.`, `Capital number ${i} is ${city}.`]);
 
@@ -33,10 +35,11 @@ test("an answer's epoch is committed and funded, and the contributor claims it w
   const orgSlug = orgSlugOf(page);
   // Linked before publishing: the version's snapshot names the wallet its records pay.
   await linkTestWallet(page, orgSlug, TEST_WALLETS.claimer);
-  const { versionId } = await publishedVersion(page, orgSlug, `Capitals ${Date.now().toString(36)}`, records);
+  const { versionId, datanetSlug } = await publishedVersion(page, orgSlug, `Capitals ${Date.now().toString(36)}`, records);
 
   const deployName = "capital-tutor-claims";
-  ({ worker } = await serveFineTuned(page, { baseURL: baseURL!, orgSlug, versionId, workerName: "e2e-claim", modelName: "Capital tutor", deployName, started: (w) => (worker = w) }));
+  let modelSlug: string;
+  ({ worker, modelSlug } = await serveFineTuned(page, { baseURL: baseURL!, orgSlug, versionId, workerName: "e2e-claim", modelName: "Capital tutor", deployName, started: (w) => (worker = w) }));
 
   const key = await trpcCall<{ secret: string }>(page, "apiKeys.create", { orgSlug, name: "e2e claims", deploymentIds: null, expiresAt: null, requestsPerMinute: null, tokensPerMinute: null });
   const client = new OpenAI({ baseURL: `${baseURL}/v1`, apiKey: key.secret, maxRetries: 0 });
@@ -105,9 +108,25 @@ test("an answer's epoch is committed and funded, and the contributor claims it w
   const after = await chain.getBalance({ address: contributor });
   expect(after - before).toBe(amount - receipt.gasUsed * receipt.effectiveGasPrice);
 
-  // Reloaded, the dashboard says it is claimed, with its transaction.
+  // Reloaded, the dashboard says it is claimed, with its transaction; the one-minute epoch is named by the minute it started.
   await page.reload();
   await expect(rewards.getByText("Claimed", { exact: true })).toBeVisible();
+  await expect(rewards.getByText(MINUTE_LABEL)).toBeVisible();
+  await expect(page.getByRole("img", { name: /^Earned and claimed per 6 hours/ })).toBeVisible();
   await screenshot(page, "attribution-claim-reloaded", { alsoMobile: true });
+
+  // The model's attribution page: answers per 6 hours over the 90 days of minute epochs, the epoch committed and claimed.
+  await page.goto(`/${orgSlug}/attribution/models/${modelSlug}`);
+  const epochs = page.getByRole("table", { name: "Epochs of Capital tutor" });
+  await expect(epochs.getByRole("cell", { name: MINUTE_LABEL })).toBeVisible();
+  await expect(epochs).toContainText("1 claim");
+  await expect(page.getByRole("heading", { name: "Answers per 6 hours" })).toBeVisible();
+  await screenshot(page, "attribution-claim-model", { alsoMobile: true });
+  await page.getByRole("table", { name: "Latest answers of Capital tutor" }).getByRole("link").first().click();
+  await expect(page.getByText(new RegExp(`^${MINUTE_LABEL.source.slice(1, -1)} \\(epoch \\d+\\)$`))).toBeVisible();
+  await screenshot(page, "attribution-claim-answer");
+  await page.goto(`/${orgSlug}/datanets/${datanetSlug}/attribution`);
+  await expect(page.getByRole("img", { name: /^Earned per 6 hours/ })).toBeVisible();
+  await screenshot(page, "attribution-claim-datanet");
   expect(errors, "pages answered with server errors").toEqual([]);
 });
