@@ -85,7 +85,8 @@ function RecentAnswers({ orgSlug, data }: { orgSlug: string; data: ModelAttribut
   );
 }
 
-export function ModelAttributionView({ orgSlug, modelSlug }: { orgSlug: string; modelSlug: string }) {
+/** `canRetry`: the viewer is an owner or admin, who may send a failed chain call again. */
+export function ModelAttributionView({ orgSlug, modelSlug, canRetry }: { orgSlug: string; modelSlug: string; canRetry: boolean }) {
   const trpc = useTRPC();
   const [days, setDays] = useState<Window>(90);
   const query = useQuery({ ...trpc.attributionDashboards.model.queryOptions({ orgSlug, modelSlug, days }), placeholderData: (previous) => previous });
@@ -134,7 +135,7 @@ export function ModelAttributionView({ orgSlug, modelSlug }: { orgSlug: string; 
       {data.topContributors.length > 0 && (
         <BarCard title="Top contributors" description="By what the answers in this period passed on to them." rows={contributorBars(data.topContributors, (i) => data.topContributors[i]!.contributorKey)} />
       )}
-      <ModelEpochs data={data} explorerUrl={explorerUrl} />
+      <ModelEpochs orgSlug={orgSlug} data={data} explorerUrl={explorerUrl} canRetry={canRetry} />
       <Card>
         <CardHeader title="Latest answers" description="Open one to see the spans it matched, its records and its contributors." />
         <CardBody>

@@ -13,7 +13,7 @@ export const TEST_WALLETS = { claimer: 7, signIn: 8, linker: 9 } as const;
 export const testWalletAddress = (index: number): Address => devAccountOf(index).address;
 
 /** The e2e server's local chain, as it recorded it once started. */
-export const localChain = () => JSON.parse(readFileSync(path.resolve(".data/e2e/chain.json"), "utf8")) as { rpcUrl: string; chainId: number };
+export const localChain = () => JSON.parse(readFileSync(path.resolve(".data/e2e/chain.json"), "utf8")) as { rpcUrl: string; chainId: number; registry: Address; rewards: Address };
 
 /** A JSON-RPC call to the local anvil (evm_mine, evm_setAutomine…). */
 export async function anvilRpc(method: string, params: unknown[] = []): Promise<unknown> {
