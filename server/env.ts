@@ -64,6 +64,19 @@ const schema = z.object({
       .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key (64 hex digits)")
       .optional(),
   ),
+  /**
+   * The block the indexer's first backfill starts at on CHAIN_RPC_URL's chain: the contracts'
+   * deployment block (`npm run contracts:deploy` prints it); unset: block 0. The local dev chain
+   * starts at its recorded deployment block.
+   */
+  CHAIN_START_BLOCK: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .regex(/^\d+$/, "must be a block number (a non-negative integer), e.g. the deployment block `npm run contracts:deploy` printed")
+      .transform((v) => BigInt(v))
+      .optional(),
+  ),
   /** Blocks on top of a transaction's block (its own included) before a commit counts as confirmed. */
   CHAIN_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(1),
   /** A block explorer of the chain (e.g. https://basescan.org): the dashboards link `<url>/tx/<hash>` and `<url>/block/<n>`; unset: hashes as text only. */
@@ -113,7 +126,16 @@ const schema = z.object({
       }
     }),
 }).superRefine((settings, ctx) => {
-  if (!settings.CHAIN_RPC_URL) return;
+  if (!settings.CHAIN_RPC_URL) {
+    if (settings.CHAIN_START_BLOCK !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["CHAIN_START_BLOCK"],
+        message: "only with CHAIN_RPC_URL: the local dev chain's indexer starts at the deployment block recorded in DATA_DIR/chain.json; unset it",
+      });
+    }
+    return;
+  }
   if (settings.TEST_WALLET_ACCOUNTS.length > 0) {
     ctx.addIssue({
       code: "custom",

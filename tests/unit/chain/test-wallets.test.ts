@@ -1,20 +1,13 @@
 // TEST_WALLET_ACCOUNTS: anvil dev accounts offered as test wallets, on the local dev chain (anvil,
 // chain id 31337) only; another chain or a configured one gets none, and CHAIN_RPC_URL refuses it.
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { ChainConfig } from "@/server/chain/config";
 import { devAccount } from "@/scripts/anvil";
+import { importWithEnv, restoreEnv } from "../../helpers/env";
 
-/** server/env.ts reads process.env once, when imported: a fresh import sees the stubbed settings. */
-async function withEnv(settings: Record<string, string>) {
-  vi.resetModules();
-  for (const [key, value] of Object.entries(settings)) vi.stubEnv(key, value);
-  return import("@/server/chain/wallet-settings");
-}
+const withEnv = (settings: Record<string, string>) => importWithEnv(settings, () => import("@/server/chain/wallet-settings"));
 
-afterEach(() => {
-  vi.unstubAllEnvs();
-  vi.resetModules();
-});
+afterEach(restoreEnv);
 
 const localChain: ChainConfig = {
   rpcUrl: "http://127.0.0.1:8545",
