@@ -21,7 +21,8 @@ const icon = `data:image/svg+xml,${encodeURIComponent(
 
 export function testWallet({ index, address }: TestWallet): () => Wallet {
   const id = `tributary-test-wallet-${index}`;
-  const name = `Test wallet ${index} (${address.slice(0, 6)}…${address.slice(-4)})`;
+  // Short enough for one line of the dialog; the address shows once connected.
+  const name = `Test wallet ${index}`;
   return () => ({
     id,
     name,

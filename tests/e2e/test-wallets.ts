@@ -27,7 +27,7 @@ export async function anvilRpc(method: string, params: unknown[] = []): Promise<
 export async function connectTestWallet(page: Page, index: number, connectButton: string) {
   await page.getByRole("button", { name: connectButton, exact: true }).click();
   const dialog = page.getByRole("dialog");
-  await dialog.getByRole("button", { name: new RegExp(`^Test wallet ${index} \\(`) }).click();
+  await dialog.getByRole("button", { name: new RegExp(`^Test wallet ${index}\\b`) }).click();
   await expect(dialog).toBeHidden();
 }
 
