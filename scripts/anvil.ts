@@ -6,14 +6,13 @@ import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import path from "node:path";
 import type { Hex } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
+import { ANVIL_MNEMONIC, devAccountOf } from "../server/chain/dev-accounts";
 
-/** Anvil's documented default mnemonic: the dev accounts (and their keys) are the same on every machine. */
-export const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
+export { ANVIL_MNEMONIC };
 
 /** Anvil's dev account `index` (same mnemonic as the node), with its private key: public test keys, never real secrets. */
 export function devAccount(index: number) {
-  const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index });
+  const account = devAccountOf(index);
   const key = account.getHdKey().privateKey;
   if (!key) throw new Error(`no private key for dev account ${index}`);
   return { account, key: `0x${Buffer.from(key).toString("hex")}` as Hex };

@@ -35,7 +35,8 @@ async function main() {
       `CHAIN_ID=${chainId}`,
       `CHAIN_REGISTRY_ADDRESS=${deployment.registry}`,
       `CHAIN_REWARDS_ADDRESS=${deployment.rewards}`,
-      `# deployed in block ${deployment.deployedAtBlock}; set CHAIN_COMMITTER_KEY to ${committer}'s private key`,
+      `CHAIN_START_BLOCK=${deployment.deployedAtBlock}`,
+      `# set CHAIN_COMMITTER_KEY to ${committer}'s private key`,
     ].join("\n"),
   );
 }

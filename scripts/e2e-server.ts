@@ -26,6 +26,8 @@ async function main() {
     APP_URL: "http://127.0.0.1:3100",
     // Minute-long epochs: an answer's epoch ends, is rolled up, committed and funded within a test.
     ATTRIBUTION_EPOCH_SECONDS: "60",
+    // The test wallets the specs connect (tests/e2e/test-wallets.ts): anvil dev accounts 7 to 9.
+    TEST_WALLET_ACCOUNTS: "7,8,9",
   });
   // server/env.ts parses process.env when first imported, so this import comes after the settings.
   const { describeError, migrateConfiguredDatabase } = await import("./migrate");

@@ -6,9 +6,9 @@ import path from "node:path";
 import { createPublicClient, http, type Address } from "viem";
 import { readLocalChain, writeLocalChain, type LocalChain } from "../server/chain/config";
 import { deployTributary } from "../server/chain/deploy";
+import { LOCAL_CHAIN_ID } from "../server/chain/dev-accounts";
 import { devAccount, startAnvil, type Anvil } from "./anvil";
 
-export const LOCAL_CHAIN_ID = 31337;
 /** Dev account 0 deploys and owns the contracts; dev account 1 is the platform's committer. */
 const OWNER_ACCOUNT = 0;
 const COMMITTER_ACCOUNT = 1;

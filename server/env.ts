@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { ANVIL_DEV_ACCOUNTS } from "./chain/dev-accounts";
 import { parseFeeSplitPercent } from "./serving/fee-split";
 
 const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url().optional());
@@ -63,6 +64,19 @@ const schema = z.object({
       .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key (64 hex digits)")
       .optional(),
   ),
+  /**
+   * The block the indexer's first backfill starts at on CHAIN_RPC_URL's chain: the contracts'
+   * deployment block (`npm run contracts:deploy` prints it); unset: block 0. The local dev chain
+   * starts at its recorded deployment block.
+   */
+  CHAIN_START_BLOCK: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .regex(/^\d+$/, "must be a block number (a non-negative integer), e.g. the deployment block `npm run contracts:deploy` printed")
+      .transform((v) => BigInt(v))
+      .optional(),
+  ),
   /** Blocks on top of a transaction's block (its own included) before a commit counts as confirmed. */
   CHAIN_CONFIRMATIONS: z.coerce.number().int().min(1).max(1000).default(1),
   /** A block explorer of the chain (e.g. https://basescan.org): the dashboards link `<url>/tx/<hash>` and `<url>/block/<n>`; unset: hashes as text only. */
@@ -73,6 +87,16 @@ const schema = z.object({
   LOCAL_CHAIN: z.stringbool().default(true),
   /** Port of the local chain (anvil) that `npm run dev` starts when CHAIN_RPC_URL is unset. */
   CHAIN_PORT: z.coerce.number().int().min(1).max(65535).default(8545),
+  /**
+   * Test-only: anvil dev accounts (numbers 0–9, comma-separated) offered as "Test wallet" entries in
+   * the connect dialog, wagmi's mock connector sending through the local chain, which signs for
+   * them. Honoured only on the local dev chain (anvil, chain id 31337); refused with CHAIN_RPC_URL.
+   */
+  TEST_WALLET_ACCOUNTS: z
+    .string()
+    .default("")
+    .transform((s) => s.split(",").map((n) => n.trim()).filter((n) => n !== "").map(Number))
+    .pipe(z.array(z.number().int("must list anvil dev account numbers, e.g. 7,8").min(0).max(ANVIL_DEV_ACCOUNTS - 1, `anvil has dev accounts 0 to ${ANVIL_DEV_ACCOUNTS - 1}`))),
   /** `npm run dev` starts a local worker (CPU, or the local GPU) with a platform token kept in DATA_DIR. */
   LOCAL_WORKER: z.stringbool().default(true),
   /** A worker's lease on a job expires when not renewed by a heartbeat for this long. */
@@ -102,7 +126,23 @@ const schema = z.object({
       }
     }),
 }).superRefine((settings, ctx) => {
-  if (!settings.CHAIN_RPC_URL) return;
+  if (!settings.CHAIN_RPC_URL) {
+    if (settings.CHAIN_START_BLOCK !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["CHAIN_START_BLOCK"],
+        message: "only with CHAIN_RPC_URL: the local dev chain's indexer starts at the deployment block recorded in DATA_DIR/chain.json; unset it",
+      });
+    }
+    return;
+  }
+  if (settings.TEST_WALLET_ACCOUNTS.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["TEST_WALLET_ACCOUNTS"],
+      message: "test-only: it offers anvil's unlocked dev accounts as wallets, which only the local dev chain has; unset it when CHAIN_RPC_URL is set",
+    });
+  }
   for (const key of ["CHAIN_REGISTRY_ADDRESS", "CHAIN_REWARDS_ADDRESS"] as const) {
     if (!settings[key]) {
       ctx.addIssue({
@@ -144,9 +184,4 @@ export function authSecret(): string {
     }
   }
   return readFileSync(file, "utf8").trim();
-}
-
-/** What the browser's wallet code needs to know; passed from server pages as props. */
-export function walletSettings() {
-  return { chainIds: env.SIWE_CHAIN_IDS, walletConnectProjectId: env.WALLETCONNECT_PROJECT_ID ?? null };
 }

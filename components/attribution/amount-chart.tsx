@@ -1,8 +1,10 @@
 "use client";
-// Amounts per day over a dashboard's window, every day drawn (a day with nothing is zero), in the
-// unit that keeps the axis readable (ETH, mETH, µETH or gwei).
+// Amounts over a dashboard's window, every bucket of time drawn (one with nothing is zero): one
+// per epoch, or per round length of whole epochs when the window holds too many (./epochs.ts), in
+// the unit that keeps the axis readable (ETH, mETH, µETH or gwei).
 import { LineChart } from "@/components/ui";
-import { chartUnit, epochRange, epochTick, formatTick, inUnit } from "./format";
+import { chartUnit, formatTick, inUnit } from "./format";
+import { epochAxis, type EpochWindow } from "./epochs";
 
 export interface AmountSeries {
   name: string;
@@ -11,17 +13,18 @@ export interface AmountSeries {
   amounts: ReadonlyMap<number, string>;
 }
 
-export function AmountChart({ title, sinceEpoch, days, series }: { title: string; sinceEpoch: number; days: number; series: AmountSeries[] }) {
-  const unit = chartUnit(series.flatMap((s) => [...s.amounts.values()]));
-  const epochs = epochRange(sinceEpoch, days);
+/** `title` ends with "per", followed by the bucket's length: "Earned per" → "Earned per day". */
+export function AmountChart({ title, window, series }: { title: string; window: EpochWindow; series: AmountSeries[] }) {
+  const axis = epochAxis(window);
+  const summed = series.map((s) => ({ ...s, sums: axis.sum(s.amounts, (a, b) => (BigInt(a) + BigInt(b)).toString(), "0") }));
+  const unit = chartUnit(summed.flatMap((s) => [...s.sums.values()]));
   return (
     <LineChart
-      title={title}
-      xLabel="Day (UTC)"
+      title={`${title} ${axis.per}`}
       yLabel={unit.label}
-      formatX={epochTick}
+      {...axis.chart}
       formatY={formatTick}
-      series={series.map((s) => ({ name: `${s.name} (${unit.label})`, colorClass: s.colorClass, points: epochs.map((epoch) => ({ x: epoch, y: inUnit(s.amounts.get(epoch) ?? "0", unit) })) }))}
+      series={summed.map((s) => ({ name: `${s.name} (${unit.label})`, colorClass: s.colorClass, points: [...s.sums].map(([start, amount]) => ({ x: axis.x(start), y: inUnit(amount, unit) })) }))}
     />
   );
 }

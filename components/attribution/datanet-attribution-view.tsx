@@ -60,7 +60,7 @@ function Versions({ data, explorerUrl }: { data: DatanetAttribution; explorerUrl
 function EarningsChart({ data }: { data: DatanetAttribution }) {
   const series: AmountSeries[] = [{ name: "Earned by its records", colorClass: "text-brand-700", amounts: new Map(data.byEpoch.map((e) => [e.epoch, e.amount])) }];
   if (BigInt(data.totals.unsplit) > 0n) series.push({ name: "Not split by Datanet (models trained on several, no span matched)", colorClass: "text-gray-500", amounts: new Map(data.byEpoch.map((e) => [e.epoch, e.unsplit])) });
-  return <AmountChart title="Earned per day" sinceEpoch={data.sinceEpoch} days={data.days} series={series} />;
+  return <AmountChart title="Earned" window={data} series={series} />;
 }
 
 export function DatanetAttributionView({ orgSlug, datanetSlug }: { orgSlug: string; datanetSlug: string }) {
@@ -112,7 +112,7 @@ export function DatanetAttributionView({ orgSlug, datanetSlug }: { orgSlug: stri
           ) : (
             <EmptyState
               title={`No earnings in the last ${data.days} days`}
-              description="When a model fine-tuned on a version of this Datanet answers a request, the part of its fee that its records earned shows here per day, with the contributors who earned it and the models that answered."
+              description="When a model fine-tuned on a version of this Datanet answers a request, the part of its fee that its records earned shows here over time, with the contributors who earned it and the models that answered."
             />
           )}
         </CardBody>

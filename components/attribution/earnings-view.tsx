@@ -14,6 +14,7 @@ import { AmountChart, type AmountSeries } from "./amount-chart";
 import { BarCard, modelBars } from "./bar-list";
 import { useChainInfo } from "./chain-banner";
 import { plural } from "@/components/datanets/detail/format";
+import { epochNoun } from "./epochs";
 import { formatAmount, toEth } from "./format";
 import { Notice } from "./notice";
 import { RewardsList } from "./rewards-list";
@@ -30,8 +31,8 @@ const coinsIcon = (
 
 function EarningsChart({ earnings }: { earnings: Earnings }) {
   const series: AmountSeries[] = [{ name: "Earned", colorClass: "text-brand-700", amounts: new Map(earnings.byEpoch.map((e) => [e.epoch, e.amount])) }];
-  if (BigInt(earnings.totals.claimed) > 0n) series.push({ name: "Claimed, by the day it was earned", colorClass: "text-warning-600", amounts: new Map(earnings.byEpoch.map((e) => [e.epoch, e.claimed])) });
-  return <AmountChart title="Earned and claimed per day" sinceEpoch={earnings.sinceEpoch} days={earnings.days} series={series} />;
+  if (BigInt(earnings.totals.claimed) > 0n) series.push({ name: "Claimed, by when it was earned", colorClass: "text-warning-600", amounts: new Map(earnings.byEpoch.map((e) => [e.epoch, e.claimed])) });
+  return <AmountChart title="Earned and claimed" window={earnings} series={series} />;
 }
 
 function Breakdowns({ earnings }: { earnings: Earnings }) {
@@ -68,7 +69,6 @@ export function EarningsView({ orgSlug, walletSettings }: { orgSlug: string; wal
   const data = earnings.data;
   if (!data) return null;
   const settingsLink = <Link href={`/${orgSlug}/settings/account`} className={buttonClasses("secondary")}>Link a wallet</Link>;
-  const today = data.sinceEpoch + data.days - 1;
   const nothing = data.totals.inferences === 0 && data.epochs.length === 0;
 
   return (
@@ -76,7 +76,7 @@ export function EarningsView({ orgSlug, walletSettings }: { orgSlug: string; wal
       <Card>
         <CardHeader
           title="Your earnings"
-          description={`What your records earned when models trained on them answered, across every organization, in the last ${data.days} days. Days are UTC.`}
+          description={`What your records earned when models trained on them answered, across every organization, in the last ${data.days} days. Times are UTC.`}
           actions={<WindowSelect value={days} onChange={setDays} />}
         />
         <CardBody className="space-y-6">
@@ -109,7 +109,7 @@ export function EarningsView({ orgSlug, walletSettings }: { orgSlug: string; wal
       </Card>
       {!nothing && data.byModel.length > 0 && <Breakdowns earnings={data} />}
       <Card>
-        <CardHeader title="Rewards" description="Per model and day: your wallet's amount, the epoch's commit on chain, and its claim." />
+        <CardHeader title="Rewards" description={`Per model and ${epochNoun(data.epochSeconds)}: your wallet's amount, the epoch's commit on chain, and its claim.`} />
         <CardBody>
           {!data.chainConfigured ? (
             <EmptyState title="No chain is set up" description="This server commits nothing on chain, so there is nothing to claim. An administrator sets CHAIN_RPC_URL and the contract addresses (or runs the local chain with npm run dev)." />
@@ -117,7 +117,7 @@ export function EarningsView({ orgSlug, walletSettings }: { orgSlug: string; wal
             <EmptyState title="Link a wallet to receive rewards" description="Rewards are committed on chain to the wallet your records carry. Link one under Settings → Your account; records you contribute afterwards earn to it." action={settingsLink} />
           ) : chain.data?.configured ? (
             <WalletProviders settings={walletSettings}>
-              <RewardsList earnings={data} chain={{ chainId: chain.data.chainId, explorerUrl: chain.data.explorerUrl }} today={today} onClaimed={refresh} />
+              <RewardsList earnings={data} chain={{ chainId: chain.data.chainId, explorerUrl: chain.data.explorerUrl }} onClaimed={refresh} />
             </WalletProviders>
           ) : null}
         </CardBody>

@@ -1,10 +1,9 @@
-// Amounts, epochs and shares as the attribution pages write them. Amounts are integers in the
-// reward token's smallest unit (wei for the native currency, which every epoch uses unless it
-// names an ERC-20 token); epochs are UTC days.
+// Amounts and shares as the attribution pages write them (epochs: ./epochs.ts). Amounts are
+// integers in the reward token's smallest unit (wei for the native currency, which every epoch
+// uses unless it names an ERC-20 token).
 import { formatEther } from "viem";
 
 const NATIVE = "0x0000000000000000000000000000000000000000";
-const DAY_MS = 86_400_000;
 const MAX_DECIMALS = 8;
 
 /** 0.00006 ETH; a token's amount in its smallest units, named by its address. */
@@ -46,17 +45,4 @@ export const inUnit = (amount: string | bigint, unit: ChartUnit) => Number((BigI
 /** A chart tick: few digits, no trailing zeros. */
 export const formatTick = (value: number) => (value === 0 ? "0" : Number(value.toPrecision(3)).toLocaleString("en"));
 
-const dayLabel = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
-const shortDayLabel = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
-
-/** The UTC day an epoch covers: "23 Nov 2025". */
-export const epochDate = (epoch: number | string) => dayLabel.format(new Date(Number(epoch) * DAY_MS));
-/** A chart tick for an epoch: "23 Nov". */
-export const epochTick = (epoch: number) => shortDayLabel.format(new Date(epoch * DAY_MS));
-
 export const formatShare = (share: number) => `${(share * 100).toFixed(share > 0 && share < 0.1 ? 1 : 0)} %`;
-
-/** Every epoch of the window, so a chart shows the days with nothing as zero. */
-export function epochRange(since: number, days: number): number[] {
-  return Array.from({ length: days }, (_, i) => since + i);
-}

@@ -10,7 +10,8 @@ import { useTRPC } from "@/components/trpc/client";
 import { Badge, buttonClasses, Card, CardBody, CardHeader, EmptyState, Table, TBody, TD, TH, THead, TR } from "@/components/ui";
 import { AnswerSpans } from "./answer-spans";
 import { useChainInfo } from "./chain-banner";
-import { epochDate, formatAmount, formatShare } from "./format";
+import { afterEpochEnds, epochLabel } from "./epochs";
+import { formatAmount, formatShare } from "./format";
 import { TxRef } from "./tx-ref";
 import type { InferenceAttribution } from "./types";
 
@@ -80,7 +81,7 @@ function OnChain({ data, explorerUrl }: { data: InferenceAttribution; explorerUr
   return (
     <dl className="grid gap-x-6 gap-y-3 text-sm sm:grid-cols-[max-content_1fr]">
       <dt className="text-gray-600">Epoch</dt>
-      <dd>{epochDate(inference.epoch)} (UTC day {inference.epoch})</dd>
+      <dd>{epochLabel(inference.epoch, inference.epochSeconds)} (epoch {inference.epoch})</dd>
       <dt className="text-gray-600">Commit</dt>
       <dd className="min-w-0">
         {commits.length > 0 ? (
@@ -96,7 +97,7 @@ function OnChain({ data, explorerUrl }: { data: InferenceAttribution; explorerUr
         ) : inference.epochEnded ? (
           "Not committed yet: the epoch has ended and its commit is on its way."
         ) : (
-          "The epoch is still open: its contributors' amounts are committed after the day ends (UTC)."
+          `The epoch is still open: its contributors' amounts are committed ${afterEpochEnds(inference.epochSeconds)}.`
         )}
       </dd>
       <dt className="text-gray-600">Index</dt>

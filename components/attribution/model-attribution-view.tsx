@@ -1,5 +1,5 @@
 "use client";
-// A model's attribution: its answers per day, the contributors they drew on and their shares
+// A model's attribution: its answers over time, the contributors they drew on and their shares
 // over time, its epochs with their commits as the indexer read them, and its latest answers,
 // each linking to its matched spans.
 import { useQuery } from "@tanstack/react-query";
@@ -12,7 +12,8 @@ import { buttonClasses, Card, CardBody, CardHeader, EmptyState, LineChart, Table
 import { BarCard, contributorBars } from "./bar-list";
 import { useChainInfo } from "./chain-banner";
 import { ModelEpochs } from "./model-epochs";
-import { epochRange, epochTick, formatAmount, toEth } from "./format";
+import { epochAxis } from "./epochs";
+import { formatAmount } from "./format";
 import { StatTiles } from "./stat-tiles";
 import type { ModelAttribution } from "./types";
 import { WindowSelect, type Window } from "./window-select";
@@ -21,32 +22,35 @@ const seriesColors = ["text-brand-700", "text-warning-600", "text-danger-600", "
 const countTick = (v: number) => (Number.isInteger(v) ? v.toLocaleString("en") : "");
 const percentTick = (v: number) => `${Math.round(v)} %`;
 
+type Invocation = ModelAttribution["invocations"][number];
+
 function Charts({ data }: { data: ModelAttribution }) {
-  const byEpoch = new Map(data.invocations.map((i) => [i.epoch, i]));
-  const days = epochRange(data.sinceEpoch, data.days);
-  const count = (name: string, colorClass: string, y: (i: ModelAttribution["invocations"][number]) => number): ChartSeries => ({
+  const axis = epochAxis(data);
+  const perBucket = <T,>(values: [number, T][], add: (a: T, b: T) => T, zero: T) => axis.sum(new Map(values), add, zero);
+  const count = (name: string, colorClass: string, y: (i: Invocation) => number): ChartSeries => ({
     name,
     colorClass,
-    points: days.map((epoch) => ({ x: epoch, y: byEpoch.has(epoch) ? y(byEpoch.get(epoch)!) : 0 })),
+    points: [...perBucket(data.invocations.map((i) => [i.epoch, y(i)]), (a, b) => a + b, 0)].map(([start, n]) => ({ x: axis.x(start), y: n })),
   });
-  // A contributor's share of each day's fee, on the days the model answered.
-  const shares: ChartSeries[] = data.sharesOverTime.contributors.map((c, i) => ({
-    name: c.label,
-    colorClass: seriesColors[i % seriesColors.length]!,
-    points: data.invocations.map((day) => {
-      const amount = data.sharesOverTime.points.find((p) => p.epoch === day.epoch && p.contributorKey === c.contributorKey)?.amount ?? "0";
-      return { x: day.epoch, y: (toEth(amount) / Math.max(toEth(day.fee), Number.MIN_VALUE)) * 100 };
-    }),
-  }));
+  // A contributor's share of the fees of each bucket of time the model answered in.
+  const fees = perBucket(data.invocations.map((i) => [i.epoch, BigInt(i.fee)]), (a, b) => a + b, 0n);
+  const shares: ChartSeries[] = data.sharesOverTime.contributors.map((c, i) => {
+    const amounts = perBucket(data.sharesOverTime.points.filter((p) => p.contributorKey === c.contributorKey).map((p) => [p.epoch, BigInt(p.amount)]), (a, b) => a + b, 0n);
+    return {
+      name: c.label,
+      colorClass: seriesColors[i % seriesColors.length]!,
+      points: [...fees].filter(([, fee]) => fee > 0n).map(([start, fee]) => ({ x: axis.x(start), y: Number(((amounts.get(start) ?? 0n) * 1_000_000n) / fee) / 10_000 })),
+    };
+  });
   return (
     <div className="grid gap-6 lg:grid-cols-2">
       <div className="min-w-0">
-        <h3 className="mb-2 text-sm font-semibold text-gray-900">Answers per day</h3>
-        <LineChart title="Answers per day" xLabel="Day (UTC)" yLabel="Answers" formatX={epochTick} formatY={countTick} series={[count("Answers", "text-brand-700", (i) => i.inferences), count("Matched a span", "text-warning-600", (i) => i.spanMatched)]} />
+        <h3 className="mb-2 text-sm font-semibold text-gray-900">Answers {axis.per}</h3>
+        <LineChart title={`Answers ${axis.per}`} yLabel="Answers" {...axis.chart} formatY={countTick} series={[count("Answers", "text-brand-700", (i) => i.inferences), count("Matched a span", "text-warning-600", (i) => i.spanMatched)]} />
       </div>
       <div className="min-w-0">
         <h3 className="mb-2 text-sm font-semibold text-gray-900">Shares over time</h3>
-        <LineChart title="Top contributors' share of each day's fees" xLabel="Day (UTC)" yLabel="Share of fees" formatX={epochTick} formatY={percentTick} series={shares} />
+        <LineChart title={`Top contributors' share of the fees ${axis.per}`} yLabel="Share of fees" {...axis.chart} yDomain={[0, 100]} formatY={percentTick} series={shares} />
       </div>
     </div>
   );
@@ -81,7 +85,8 @@ function RecentAnswers({ orgSlug, data }: { orgSlug: string; data: ModelAttribut
   );
 }
 
-export function ModelAttributionView({ orgSlug, modelSlug }: { orgSlug: string; modelSlug: string }) {
+/** `canRetry`: the viewer is an owner or admin, who may send a failed chain call again. */
+export function ModelAttributionView({ orgSlug, modelSlug, canRetry }: { orgSlug: string; modelSlug: string; canRetry: boolean }) {
   const trpc = useTRPC();
   const [days, setDays] = useState<Window>(90);
   const query = useQuery({ ...trpc.attributionDashboards.model.queryOptions({ orgSlug, modelSlug, days }), placeholderData: (previous) => previous });
@@ -130,7 +135,7 @@ export function ModelAttributionView({ orgSlug, modelSlug }: { orgSlug: string; 
       {data.topContributors.length > 0 && (
         <BarCard title="Top contributors" description="By what the answers in this period passed on to them." rows={contributorBars(data.topContributors, (i) => data.topContributors[i]!.contributorKey)} />
       )}
-      <ModelEpochs data={data} explorerUrl={explorerUrl} />
+      <ModelEpochs orgSlug={orgSlug} data={data} explorerUrl={explorerUrl} canRetry={canRetry} />
       <Card>
         <CardHeader title="Latest answers" description="Open one to see the spans it matched, its records and its contributors." />
         <CardBody>

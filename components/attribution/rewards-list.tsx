@@ -7,7 +7,8 @@ import { ConnectButton } from "@rainbow-me/rainbowkit";
 import type { Address } from "viem";
 import { Badge, EmptyState } from "@/components/ui";
 import { ClaimButton } from "./claim-button";
-import { epochDate, formatAmount } from "./format";
+import { afterEpochEnds, epochHeading, epochLabel, epochNoun } from "./epochs";
+import { formatAmount } from "./format";
 import { TxRef } from "./tx-ref";
 import { modelLabel, type Earnings, type EarningsEpoch } from "./types";
 import { useClaimable, type Claimable } from "./use-claimable";
@@ -20,7 +21,7 @@ interface Chain {
   explorerUrl: string | null;
 }
 
-function RewardState({ row, claimable, checking, wallet, chain, onClaimed }: { row: EarningsEpoch; claimable: Claimable | undefined; checking: boolean; wallet: Address; chain: Chain; onClaimed: () => void }) {
+function RewardState({ row, epochSeconds, claimable, checking, wallet, chain, onClaimed }: { row: EarningsEpoch; epochSeconds: number; claimable: Claimable | undefined; checking: boolean; wallet: Address; chain: Chain; onClaimed: () => void }) {
   if (row.claim) {
     return (
       <span className="flex flex-wrap items-center gap-2">
@@ -43,7 +44,7 @@ function RewardState({ row, claimable, checking, wallet, chain, onClaimed }: { r
         amount={claimable.amount}
         proof={claimable.proof}
         contributor={wallet}
-        subject={`${epochDate(row.epoch)} of ${modelLabel(row.model)}`}
+        subject={`${epochLabel(row.epoch, epochSeconds)} of ${modelLabel(row.model)}`}
         onIndexed={onClaimed}
       />
     );
@@ -53,12 +54,13 @@ function RewardState({ row, claimable, checking, wallet, chain, onClaimed }: { r
   return <span className="text-gray-600">No proof: the stored attributions do not rebuild this epoch&apos;s committed root</span>;
 }
 
-function CommitCell({ row, today, explorerUrl }: { row: EarningsEpoch; today: number; explorerUrl: string | null }) {
+function CommitCell({ row, earnings, explorerUrl }: { row: EarningsEpoch; earnings: Earnings; explorerUrl: string | null }) {
   if (row.commit) return <TxRef txHash={row.commit.txHash} blockNumber={row.commit.blockNumber} explorerUrl={explorerUrl} />;
-  return <span className="text-gray-600">{row.epoch >= today ? "Open: committed after the day ends (UTC)" : "Not committed yet"}</span>;
+  return <span className="text-gray-600">{row.epoch >= earnings.currentEpoch ? `Open: committed ${afterEpochEnds(earnings.epochSeconds)}` : "Not committed yet"}</span>;
 }
 
-export function RewardsList({ earnings, chain, today, onClaimed }: { earnings: Earnings; chain: Chain; today: number; onClaimed: () => void }) {
+export function RewardsList({ earnings, chain, onClaimed }: { earnings: Earnings; chain: Chain; onClaimed: () => void }) {
+  const { epochSeconds } = earnings;
   const claimable = useClaimable(earnings.wallet);
   const wallet = earnings.wallet as Address;
   const byEpoch = new Map((claimable.data ?? []).map((c) => [`${c.model}/${c.epoch}`, c]));
@@ -73,12 +75,12 @@ export function RewardsList({ earnings, chain, today, onClaimed }: { earnings: E
       {earnings.epochs.length === 0 ? (
         <EmptyState
           title="No rewards for your wallet yet"
-          description="Each day's earnings of your wallet's records are committed on chain per model after the day ends (UTC). Once the model's owner funds that epoch, a Claim button appears here."
+          description={`Each ${epochNoun(epochSeconds)}'s earnings of your wallet's records are committed on chain per model after it ends. Once the model's owner funds that epoch, a Claim button appears here.`}
         />
       ) : (
         <ul aria-label="Your rewards by model and day" className="divide-y divide-gray-200 rounded-card border border-gray-200">
           <li aria-hidden="true" className={`${columns} hidden bg-gray-50 text-xs font-semibold tracking-wide text-gray-600 uppercase sm:grid`}>
-            <span>Day and model</span>
+            <span>{epochHeading(epochSeconds)} and model</span>
             <span className="text-right">Your amount</span>
             <span>On chain</span>
             <span>Reward</span>
@@ -90,7 +92,7 @@ export function RewardsList({ earnings, chain, today, onClaimed }: { earnings: E
             return (
               <li key={`${row.modelId}/${row.chainModelId ?? "off-chain"}/${row.epoch}`} className={`${columns} grid text-sm`}>
                 <div className="min-w-0">
-                  <p className="font-medium text-gray-900">{epochDate(row.epoch)}</p>
+                  <p className="font-medium text-gray-900">{epochLabel(row.epoch, epochSeconds)}</p>
                   <p className="break-words text-gray-600">{modelLabel(row.model)}</p>
                 </div>
                 <div className="sm:text-right">
@@ -99,10 +101,10 @@ export function RewardsList({ earnings, chain, today, onClaimed }: { earnings: E
                 </div>
                 <div className="min-w-0">
                   <span className="text-xs text-gray-600 sm:sr-only">On chain: </span>
-                  <CommitCell row={row} today={today} explorerUrl={chain.explorerUrl} />
+                  <CommitCell row={row} earnings={earnings} explorerUrl={chain.explorerUrl} />
                 </div>
                 <div className="min-w-0">
-                  <RewardState row={row} claimable={reward} checking={claimable.isPending} wallet={wallet} chain={chain} onClaimed={onClaimed} />
+                  <RewardState row={row} epochSeconds={epochSeconds} claimable={reward} checking={claimable.isPending} wallet={wallet} chain={chain} onClaimed={onClaimed} />
                 </div>
               </li>
             );

@@ -31,9 +31,10 @@ function describe(commit: Commit): string {
   }
 }
 
-export function CommitStatus({ commit, subject }: { commit: Commit | null; subject: string }) {
+/** `failedLabel`: the badge of a failed call that is not a commit (e.g. "Not funded"). */
+export function CommitStatus({ commit, subject, failedLabel }: { commit: Commit | null; subject: string; failedLabel?: string }) {
   if (!commit) return <span className="text-gray-600">Not committed: published before a chain was set up</span>;
-  const badge = badges[commit.status];
+  const badge = commit.status === "failed" && failedLabel ? { ...badges.failed, label: failedLabel } : badges[commit.status];
   return (
     <span className="flex min-w-0 flex-wrap items-center gap-x-2 gap-y-1">
       <Badge variant={badge.variant}>

@@ -24,6 +24,16 @@ type LineChartProps = {
   formatY?: (value: number) => string;
   /** Labels x ticks and the summary, e.g. a day number as a date; default: the number. */
   formatX?: (value: number) => string;
+  /** Labels x ticks when they need a shorter label than the summary's; default: formatX. */
+  formatXTick?: (value: number) => string;
+  /** The x ticks between min and max, about `count` of them; default: round numbers (integers only). */
+  xTicks?: (min: number, max: number, count: number) => number[];
+  /** Pixels per x tick, for longer labels; default 80. */
+  xTickSpacing?: number;
+  /** The x range drawn, e.g. a whole time window; default: the points' extent. */
+  xDomain?: [number, number];
+  /** The y range drawn, e.g. [0, 100] for percentages; default: the points' extent, padded. */
+  yDomain?: [number, number];
   className?: string;
 };
 
@@ -68,7 +78,9 @@ function describe(series: ChartSeries[], xLabel: string, format: (v: number) => 
     .join(" ");
 }
 
-export function LineChart({ title, series, xLabel, yLabel, height = 240, formatY = defaultFormat, formatX = defaultFormatX, className }: LineChartProps) {
+const integerTicks = (min: number, max: number, count: number) => niceTicks(min, max, count).filter((t) => Number.isInteger(t));
+
+export function LineChart({ title, series, xLabel, yLabel, height = 240, formatY = defaultFormat, formatX = defaultFormatX, formatXTick = formatX, xTicks: makeXTicks = integerTicks, xTickSpacing = 80, xDomain, yDomain, className }: LineChartProps) {
   const ref = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(640);
   const titleId = useId();
@@ -83,13 +95,13 @@ export function LineChart({ title, series, xLabel, yLabel, height = 240, formatY
   }, []);
 
   const all = series.flatMap((s) => s.points);
-  const [x0, x1] = all.length ? extent(all.map((p) => p.x)) : [0, 1];
-  const [y0, y1] = padded(all.length ? extent(all.map((p) => p.y)) : [0, 1]);
+  const [x0, x1] = xDomain ?? (all.length ? extent(all.map((p) => p.x)) : [0, 1]);
+  const [y0, y1] = yDomain ?? padded(all.length ? extent(all.map((p) => p.y)) : [0, 1]);
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;
   const sx = (x: number) => MARGIN.left + (x1 === x0 ? plotW / 2 : ((x - x0) / (x1 - x0)) * plotW);
   const sy = (y: number) => MARGIN.top + plotH - ((y - y0) / (y1 - y0)) * plotH;
-  const xTicks = niceTicks(x0, x1, Math.max(2, Math.floor(plotW / 80))).filter((t) => Number.isInteger(t));
+  const xTicks = makeXTicks(x0, x1, Math.max(2, Math.floor(plotW / xTickSpacing)));
   const yTicks = niceTicks(y0, y1, 4);
 
   return (
@@ -111,7 +123,7 @@ export function LineChart({ title, series, xLabel, yLabel, height = 240, formatY
               <line x1={sx(t)} x2={sx(t)} y1={MARGIN.top + plotH} y2={MARGIN.top + plotH + 4} className="stroke-gray-400" />
               {/* A label at the right edge ends there, so it is not cut off. */}
               <text x={sx(t)} y={MARGIN.top + plotH + 16} textAnchor={sx(t) > width - MARGIN.right - 24 ? "end" : "middle"} className="fill-gray-600 tabular-nums">
-                {formatX(t)}
+                {formatXTick(t)}
               </text>
             </g>
           ))}

@@ -8,6 +8,7 @@ import { defineChain, type Chain } from "viem";
 import { arbitrum, base, foundry, mainnet, optimism } from "viem/chains";
 import { createConfig, fallback, http, unstable_connector, WagmiProvider, type Transport } from "wagmi";
 import { injected } from "wagmi/connectors";
+import { testWallet, type TestWallet } from "./test-wallets";
 
 export interface WalletSettings {
   chainIds: readonly number[];
@@ -18,6 +19,8 @@ export interface WalletSettings {
    * may use (the local dev chain's).
    */
   appChain?: { id: number; rpcUrl: string | null };
+  /** Test-only (TEST_WALLET_ACCOUNTS, local dev chain only): anvil dev accounts offered as wallets. */
+  testWallets?: readonly TestWallet[];
 }
 
 // brand-700 from app/globals.css, so the wallet dialog matches the app.
@@ -36,7 +39,7 @@ function appChainOf({ id, rpcUrl }: NonNullable<WalletSettings["appChain"]>): { 
   return { chain, transport: fallback([unstable_connector(injected), ...endpoints]) };
 }
 
-function makeConfig({ chainIds, walletConnectProjectId, appChain }: WalletSettings) {
+function makeConfig({ chainIds, walletConnectProjectId, appChain, testWallets = [] }: WalletSettings) {
   const app = appChain ? appChainOf(appChain) : null;
   const signIn = knownChains.filter((c) => chainIds.includes(c.id) && c.id !== app?.chain.id);
   const chains = app ? [app.chain, ...signIn] : signIn;
@@ -44,7 +47,10 @@ function makeConfig({ chainIds, walletConnectProjectId, appChain }: WalletSettin
   const wallets = walletConnectProjectId
     ? [injectedWallet, metaMaskWallet, coinbaseWallet, walletConnectWallet]
     : [injectedWallet, coinbaseWallet];
-  const connectors = connectorsForWallets([{ groupName: "Wallets", wallets }], {
+  // The mock connector sends to the first chain's endpoint: only the local dev chain's (anvil's) will do.
+  const tests = appChain?.id === foundry.id && appChain.rpcUrl ? testWallets.map(testWallet) : [];
+  const groups = [{ groupName: "Wallets", wallets }, ...(tests.length > 0 ? [{ groupName: "Test wallets (local chain)", wallets: tests }] : [])];
+  const connectors = connectorsForWallets(groups, {
     appName: "Tributary",
     // Only WalletConnect-based wallets use the id; they are offered only when it is set.
     projectId: walletConnectProjectId ?? "unset",

@@ -19,6 +19,8 @@ export interface ChainConfig {
   /** The committer's private key; null: commits are queued but not sent. */
   committerKey: Hex | null;
   confirmations: number;
+  /** The block the indexer's first backfill starts at (the contracts' deployment block); 0 when unset. */
+  startBlock?: bigint;
   /**
    * Whether the committer funds each epoch it commits (native currency, as an outbox call after the
    * commit): on the local dev chain, or with CHAIN_FUND_EPOCHS; in production the platform funds.
@@ -66,6 +68,7 @@ export function chainConfig(): ChainConfig | null {
       addresses: { registry: env.CHAIN_REGISTRY_ADDRESS as Address, rewards: env.CHAIN_REWARDS_ADDRESS as Address },
       committerKey: (env.CHAIN_COMMITTER_KEY as Hex | undefined) ?? null,
       confirmations: env.CHAIN_CONFIRMATIONS,
+      startBlock: env.CHAIN_START_BLOCK ?? 0n,
       fundEpochs: env.CHAIN_FUND_EPOCHS,
       source: "settings",
     };
@@ -78,6 +81,7 @@ export function chainConfig(): ChainConfig | null {
     addresses: { registry: local.registry, rewards: local.rewards },
     committerKey: local.committerKey,
     confirmations: env.CHAIN_CONFIRMATIONS,
+    startBlock: BigInt(local.deployedAtBlock),
     fundEpochs: true,
     source: "local dev chain",
   };

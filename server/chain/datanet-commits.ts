@@ -9,7 +9,8 @@ import type { ChainConfig } from "./config";
 import { enqueue } from "./outbox";
 
 /** Idempotency keys: one registration per Datanet, one commit per version (per chain). */
-export const datanetRegistrationKey = (datanetId: string) => `datanet:${datanetId}`;
+export const DATANET_REGISTRATION_KEY_PREFIX = "datanet:";
+export const datanetRegistrationKey = (datanetId: string) => `${DATANET_REGISTRATION_KEY_PREFIX}${datanetId}`;
 export const VERSION_COMMIT_KEY_PREFIX = "datanet-version:";
 export const versionCommitKey = (versionId: string) => `${VERSION_COMMIT_KEY_PREFIX}${versionId}`;
 

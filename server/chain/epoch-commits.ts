@@ -17,8 +17,10 @@ import { enqueueModelRegistration } from "./model-registrations";
 import { enqueue } from "./outbox";
 
 /** Idempotency keys: one commit and one funding per model version and epoch. */
-export const epochCommitKey = (chainId: number, fineTuneId: string, epoch: number) => `epoch:${chainId}:${fineTuneId}:${epoch}`;
-export const epochFundKey = (chainId: number, fineTuneId: string, epoch: number) => `epoch-fund:${chainId}:${fineTuneId}:${epoch}`;
+export const EPOCH_COMMIT_KEY_PREFIX = "epoch:";
+export const EPOCH_FUND_KEY_PREFIX = "epoch-fund:";
+export const epochCommitKey = (chainId: number, fineTuneId: string, epoch: number) => `${EPOCH_COMMIT_KEY_PREFIX}${chainId}:${fineTuneId}:${epoch}`;
+export const epochFundKey = (chainId: number, fineTuneId: string, epoch: number) => `${EPOCH_FUND_KEY_PREFIX}${chainId}:${fineTuneId}:${epoch}`;
 
 /** A version trained before adapters were hashed gets its hash now, from the files (outside any transaction). */
 async function ensureAdapterHash(db: Db, store: BlobStore, fineTuneId: string) {

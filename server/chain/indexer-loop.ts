@@ -5,7 +5,7 @@
 import "server-only";
 import { BaseError, createPublicClient, http, type PublicClient } from "viem";
 import type { Db } from "@/server/db/connect";
-import { chainConfig, readLocalChain, type ChainConfig } from "./config";
+import { chainConfig, type ChainConfig } from "./config";
 import { chainDefinition } from "./definition";
 import { indexOnce, type IndexerConfig, type IndexerState } from "./indexer";
 
@@ -119,18 +119,18 @@ export class ChainIndexer {
 const globalForIndexer = globalThis as unknown as { tributaryIndexer?: ChainIndexer | null };
 
 /**
- * Starts the process's indexer on the configured chain (none when no chain is configured). It
- * starts at the local dev chain's deployment block; on a chain from the settings, at `startBlock`.
+ * Starts the process's indexer on the configured chain (none when no chain is configured). Its
+ * first backfill starts at the chain's start block (the local dev chain's recorded deployment
+ * block, CHAIN_START_BLOCK on a chain from the settings); later ones go on from the stored cursor.
  */
-export function startChainIndexer(db: Db, chain: ChainConfig | null = chainConfig(), startBlock = 0n): ChainIndexer | null {
+export function startChainIndexer(db: Db, chain: ChainConfig | null = chainConfig()): ChainIndexer | null {
   if (globalForIndexer.tributaryIndexer !== undefined) return globalForIndexer.tributaryIndexer;
   if (!chain) return (globalForIndexer.tributaryIndexer = null);
-  const local = chain.source === "local dev chain" ? readLocalChain() : null;
   const client = createPublicClient({ chain: chainDefinition(chain.chainId, chain.rpcUrl), transport: http(chain.rpcUrl, { retryCount: 0, timeout: 30_000 }) });
   const indexer = new ChainIndexer({
     db,
     client,
-    config: { chainId: chain.chainId, contracts: chain.addresses, startBlock: local ? BigInt(local.deployedAtBlock) : startBlock, confirmations: chain.confirmations },
+    config: { chainId: chain.chainId, contracts: chain.addresses, startBlock: chain.startBlock ?? 0n, confirmations: chain.confirmations },
     log: (message) => console.error(message),
   });
   indexer.start();

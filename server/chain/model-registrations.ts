@@ -13,7 +13,8 @@ import { versionCommitKey } from "./datanet-commits";
 import { enqueue } from "./outbox";
 
 /** Idempotency key: one registration per model version (per chain). */
-export const modelRegistrationKey = (fineTuneId: string) => `model-version:${fineTuneId}`;
+export const MODEL_REGISTRATION_KEY_PREFIX = "model-version:";
+export const modelRegistrationKey = (fineTuneId: string) => `${MODEL_REGISTRATION_KEY_PREFIX}${fineTuneId}`;
 
 /**
  * Queues the version's registration (once); null when no chain or no committer key is set. It

@@ -35,6 +35,7 @@ import {
 import type { ChainConfig } from "./config";
 import { chainDefinition } from "./definition";
 import { classifyChainError } from "./errors";
+import { waitedOnWords } from "./outbox-words";
 
 export interface SenderOptions {
   db: Db;
@@ -122,7 +123,7 @@ export class ChainSender {
   async pass(): Promise<PassResult> {
     const leased = await acquireSenderLease(this.db, { chainId: this.chainId, address: this.address, holder: this.holder, seconds: this.policy.leaseSeconds });
     if (!leased) return { leased, due: 0, unreachable: null };
-    await failRowsBehindFailures(this.db, this.chainId);
+    await failRowsBehindFailures(this.db, this.chainId, waitedOnWords);
     const due = await dueRows(this.db, this.chainId, this.address, this.policy.batchSize);
     if (due.length === 0) return { leased, due: 0, unreachable: null };
     try {

@@ -1,72 +1,23 @@
 // The attribution loop end to end, on the e2e server's one-minute epochs (scripts/e2e-server.ts):
-// a contributor with a linked anvil wallet publishes records, fine-tunes tiny-llama on them with
-// the real worker, deploys it and calls /v1; once the answer's epoch has ended, been rolled up,
-// committed and funded on the local chain and read by the indexer, My earnings offers the Claim,
-// and the claim (sent from the anvil account) pays the wallet exactly the amount, less gas.
-// The wallet is an EIP-1193 provider injected into the page that forwards every call to anvil,
-// which signs for its unlocked dev accounts: the app's own injected connector is what connects.
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+// a contributor links a test wallet (wagmi's mock connector on anvil dev account 7), publishes
+// records, fine-tunes tiny-llama on them with the real worker, deploys it and calls /v1; once the
+// answer's epoch has ended, been rolled up, committed and funded on the local chain and read by
+// the indexer, My earnings offers the Claim. Another test wallet is refused in words before
+// anything is signed; the contributor's own claims, the local chain sends it from the unlocked
+// account, the balance grows by exactly the amount less gas, and the dashboard shows it claimed.
+import { expect, test } from "@playwright/test";
 import OpenAI from "openai";
-import { createPublicClient, decodeEventLog, http, type Address, type Hex } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
+import { createPublicClient, decodeEventLog, http, type Hex } from "viem";
 import { tributaryRewardsAbi } from "../../server/chain/abi";
 import { newAccount, orgSlugOf, screenshot, signUp, trpcCall, watchServerErrors } from "./helpers";
 import { publishedVersion } from "./models-fixtures";
 import type { RealWorker } from "./real-worker";
 import { serveFineTuned } from "./serving-fixtures";
+import { anvilRpc, connectTestWallet, disconnectWallet, linkTestWallet, localChain, TEST_WALLETS, testWalletAddress } from "./test-wallets";
 
-// Anvil's dev accounts (its documented mnemonic, as scripts/anvil.ts): 0 and 1 deploy and commit, 7 is the contributor's.
-const contributor = mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 7 });
-/** The e2e server's local chain, as it recorded it once started (after this file is loaded). */
-const localChain = () => JSON.parse(readFileSync(path.resolve(".data/e2e/chain.json"), "utf8")) as { rpcUrl: string; chainId: number };
-
-async function anvilRpc(method: string, params: unknown[] = []): Promise<unknown> {
-  const response = await fetch(localChain().rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
-  const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
-  if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code, data: body.error.data });
-  return body.result;
-}
-
-/** Injects the anvil-backed wallet into `page` (connected once the user connects, like an extension). */
-async function injectAnvilWallet(page: Page, address: Address) {
-  await page.exposeFunction("__tributaryAnvil", async (method: string, params: unknown[]) => {
-    try {
-      return { result: await anvilRpc(method, params) };
-    } catch (error) {
-      const { message, code, data } = error as { message: string; code?: number; data?: unknown };
-      return { error: { message, code: code ?? -32603, data } };
-    }
-  });
-  await page.addInitScript((address) => {
-    let connected = false;
-    const call = (window as unknown as { __tributaryAnvil(method: string, params: unknown[]): Promise<{ result?: unknown; error?: { message: string; code: number; data?: unknown } }> }).__tributaryAnvil;
-    const request = async ({ method, params }: { method: string; params?: unknown[] }) => {
-      switch (method) {
-        case "eth_requestAccounts":
-          connected = true;
-          return [address];
-        case "eth_accounts":
-          return connected ? [address] : [];
-        case "wallet_requestPermissions":
-        case "wallet_getPermissions":
-          return [{ parentCapability: "eth_accounts" }];
-      }
-      const answer = await call(method, params ?? []);
-      if (answer.error) throw Object.assign(new Error(answer.error.message), answer.error);
-      return answer.result;
-    };
-    Object.defineProperty(window, "ethereum", { value: { request, on() {}, removeListener() {} }, configurable: true });
-  }, address);
-}
-
-/** Links the anvil account to the signed-in user, as the account page's SIWE flow does. */
-async function linkWallet(page: Page) {
-  const { message } = await trpcCall<{ message: string }>(page, "account.siweChallenge", { address: contributor.address, chainId: localChain().chainId });
-  const signature = await contributor.signMessage({ message });
-  await trpcCall(page, "account.linkWallet", { message, signature });
-}
+const contributor = testWalletAddress(TEST_WALLETS.claimer);
+/** How the pages name a one-minute epoch: by the minute it starts. */
+const MINUTE_LABEL = /^\d{1,2} [A-Z][a-z]{2,3} \d{4}, \d{2}:\d{2} UTC$/;
 
 const records: [string, string][] = ["Paris", "Rome", "Madrid", "Berlin", "Tokyo", "Cairo", "Lima", "Accra"].map((city, i) => [`Name capital number ${i}.`, `Capital number ${i} is ${city}.`]);
 
@@ -83,11 +34,12 @@ test("an answer's epoch is committed and funded, and the contributor claims it w
   await signUp(page, newAccount("claimer"));
   const orgSlug = orgSlugOf(page);
   // Linked before publishing: the version's snapshot names the wallet its records pay.
-  await linkWallet(page);
-  const { versionId } = await publishedVersion(page, orgSlug, `Capitals ${Date.now().toString(36)}`, records);
+  await linkTestWallet(page, orgSlug, TEST_WALLETS.claimer);
+  const { versionId, datanetSlug } = await publishedVersion(page, orgSlug, `Capitals ${Date.now().toString(36)}`, records);
 
   const deployName = "capital-tutor-claims";
-  ({ worker } = await serveFineTuned(page, { baseURL: baseURL!, orgSlug, versionId, workerName: "e2e-claim", modelName: "Capital tutor", deployName, started: (w) => (worker = w) }));
+  let modelSlug: string;
+  ({ worker, modelSlug } = await serveFineTuned(page, { baseURL: baseURL!, orgSlug, versionId, workerName: "e2e-claim", modelName: "Capital tutor", deployName, started: (w) => (worker = w) }));
 
   const key = await trpcCall<{ secret: string }>(page, "apiKeys.create", { orgSlug, name: "e2e claims", deploymentIds: null, expiresAt: null, requestsPerMinute: null, tokensPerMinute: null });
   const client = new OpenAI({ baseURL: `${baseURL}/v1`, apiKey: key.secret, maxRetries: 0 });
@@ -97,7 +49,6 @@ test("an answer's epoch is committed and funded, and the contributor claims it w
   expect(await worker.stop()).toBe(0);
 
   // The answer's minute ends, is rolled up after its grace, committed, funded and indexed: the Claim button appears.
-  await injectAnvilWallet(page, contributor.address);
   await page.goto(`/${orgSlug}/attribution`);
   const rewards = page.getByRole("list", { name: "Your rewards by model and day" });
   await expect(async () => {
@@ -106,13 +57,19 @@ test("an answer's epoch is committed and funded, and the contributor claims it w
   }).toPass({ timeout: 240_000, intervals: [5000] });
   await screenshot(page, "attribution-claim-claimable");
 
-  await page.getByRole("button", { name: "Connect wallet", exact: true }).click();
-  await page.getByRole("button", { name: /Browser Wallet/ }).click();
+  // Another wallet is told whose reward it is before anything is signed.
+  await connectTestWallet(page, TEST_WALLETS.linker, "Connect wallet");
+  await rewards.getByRole("button", { name: /^Claim / }).click();
+  await expect(rewards.getByText(new RegExp(`^This reward is for ${contributor.slice(0, 6)}.*, and the connected wallet is .*: switch to `))).toBeVisible();
+  await screenshot(page, "attribution-claim-wrong-wallet");
+  await disconnectWallet(page, TEST_WALLETS.linker);
+
+  await connectTestWallet(page, TEST_WALLETS.claimer, "Connect wallet");
   const claim = rewards.getByRole("button", { name: /^Claim / });
   await expect(claim).toBeVisible();
 
   // Blocks are mined by hand while the claim is sent, so its pending state is seen.
-  const before = await chain.getBalance({ address: contributor.address });
+  const before = await chain.getBalance({ address: contributor });
   const mark = await chain.getBlockNumber();
   await anvilRpc("evm_setAutomine", [false]);
   try {
@@ -132,7 +89,7 @@ test("an answer's epoch is committed and funded, and the contributor claims it w
   let sent: Hex | undefined;
   for (let n = mark + 1n; n <= (await chain.getBlockNumber()) && !sent; n++) {
     const block = await chain.getBlock({ blockNumber: n, includeTransactions: true });
-    sent = block.transactions.find((t) => t.from.toLowerCase() === contributor.address.toLowerCase())?.hash;
+    sent = block.transactions.find((t) => t.from.toLowerCase() === contributor.toLowerCase())?.hash;
   }
   expect(sent, "the claim transaction from the contributor's wallet").toBeTruthy();
   const receipt = await chain.getTransactionReceipt({ hash: sent! });
@@ -148,12 +105,28 @@ test("an answer's epoch is committed and funded, and the contributor claims it w
     .find((event) => event?.eventName === "RewardClaimed");
   const amount = (claimed!.args as { amount: bigint }).amount;
   expect(amount).toBeGreaterThan(0n);
-  const after = await chain.getBalance({ address: contributor.address });
+  const after = await chain.getBalance({ address: contributor });
   expect(after - before).toBe(amount - receipt.gasUsed * receipt.effectiveGasPrice);
 
-  // Reloaded, the dashboard says it is claimed, with its transaction.
+  // Reloaded, the dashboard says it is claimed, with its transaction; the one-minute epoch is named by the minute it started.
   await page.reload();
   await expect(rewards.getByText("Claimed", { exact: true })).toBeVisible();
+  await expect(rewards.getByText(MINUTE_LABEL)).toBeVisible();
+  await expect(page.getByRole("img", { name: /^Earned and claimed per 6 hours/ })).toBeVisible();
   await screenshot(page, "attribution-claim-reloaded", { alsoMobile: true });
+
+  // The model's attribution page: answers per 6 hours over the 90 days of minute epochs, the epoch committed and claimed.
+  await page.goto(`/${orgSlug}/attribution/models/${modelSlug}`);
+  const epochs = page.getByRole("table", { name: "Epochs of Capital tutor" });
+  await expect(epochs.getByRole("cell", { name: MINUTE_LABEL })).toBeVisible();
+  await expect(epochs).toContainText("1 claim");
+  await expect(page.getByRole("heading", { name: "Answers per 6 hours" })).toBeVisible();
+  await screenshot(page, "attribution-claim-model", { alsoMobile: true });
+  await page.getByRole("table", { name: "Latest answers of Capital tutor" }).getByRole("link").first().click();
+  await expect(page.getByText(new RegExp(`^${MINUTE_LABEL.source.slice(1, -1)} \\(epoch \\d+\\)$`))).toBeVisible();
+  await screenshot(page, "attribution-claim-answer");
+  await page.goto(`/${orgSlug}/datanets/${datanetSlug}/attribution`);
+  await expect(page.getByRole("img", { name: /^Earned per 6 hours/ })).toBeVisible();
+  await screenshot(page, "attribution-claim-datanet");
   expect(errors, "pages answered with server errors").toEqual([]);
 });

@@ -8,6 +8,7 @@ import { tributaryRewardsAbi } from "@/server/chain/abi";
 import { uuidToBytes32 } from "@/server/chain/calls";
 import { rewardTree } from "@/server/chain/rewards-merkle";
 import { describeClaimRevert } from "@/server/chain/revert-reasons";
+import { EPOCH_SECONDS, epochOf } from "@/server/attribution/epochs";
 import { normalizeText } from "@/server/attribution/normalize";
 import type { Db } from "@/server/db/connect";
 import { attributedModel, indexChain, PASSAGES, type AttributedModel } from "../helpers/attribution-fixture";
@@ -49,6 +50,8 @@ describe("a contributor's earnings", () => {
     const aliceOwed = seeded.leaves.find((l) => l.contributor === seeded.alice.wallet)!.amount;
     const mine = await as(seeded.alice.userId).myEarnings({ days: 30 });
     expect(mine.wallet).toBe(seeded.alice.wallet);
+    // The browser labels epochs with the server's epoch length (here the default UTC day).
+    expect(mine).toMatchObject({ days: 30, epochSeconds: EPOCH_SECONDS, currentEpoch: epochOf(new Date()), sinceEpoch: epochOf(new Date()) - 29 });
     expect(BigInt(mine.totals.earned)).toBe(aliceOwed);
     expect(mine.byEpoch).toEqual([{ epoch: seeded.epoch, amount: aliceOwed.toString(), inferences: 2, claimed: "0" }]);
     expect(mine.byModel).toEqual([{ modelId: seeded.model.id, name: seeded.model.name, slug: seeded.model.slug, orgSlug: org.slug, amount: aliceOwed.toString(), inferences: 2 }]);
@@ -103,6 +106,7 @@ describe("a contributor's earnings", () => {
 describe("a model's attribution", () => {
   it("counts invocations per epoch, ranks contributors, and shows the epoch's commit from the indexer", async () => {
     const page = await as(org.owner.userId).model({ orgSlug: org.slug, modelSlug: seeded.model.slug, days: 30 });
+    expect(page).toMatchObject({ days: 30, epochSeconds: EPOCH_SECONDS, currentEpoch: seeded.epoch });
     const fees = [60, 45, 15].map(contributorsPart);
     expect(page.invocations).toEqual([{ epoch: seeded.epoch, inferences: 3, spanMatched: 2, fee: sum(fees.map(String)).toString() }]);
     expect(page.topContributors.map((c) => c.label)).toEqual(["Alice Ferrywright", "Bob Quarry", "Carol Bellman"]);
@@ -124,6 +128,7 @@ describe("a Datanet's attribution", () => {
   it("shows each version's commit as indexed, and what its records earned by contributor and model", async () => {
     const tab = await as(seeded.carol.userId).datanet({ orgSlug: org.slug, datanetSlug: seeded.datanet.slug, days: 30 });
     expect(tab.datanet.chainId).toBe(uuidToBytes32(seeded.datanet.id));
+    expect(tab).toMatchObject({ days: 30, epochSeconds: EPOCH_SECONDS, currentEpoch: seeded.epoch });
     expect(tab.registration).toMatchObject({ txHash: expect.stringMatching(/^0x/) });
     expect(tab.versions).toEqual([expect.objectContaining({ number: 1, commit: expect.objectContaining({ rootMatches: true, blockNumber: expect.stringMatching(/^\d+$/) }) })]);
     // One Datanet trained the model: every amount, matched or not, is this Datanet's.
@@ -137,7 +142,7 @@ describe("one inference", () => {
   it("lists its spans with their records' Datanets, its contributors, and its epoch's commit", async () => {
     const inferenceId = `cmpl-ferry-${seeded.model.id.slice(0, 8)}`;
     const page = await as(seeded.alice.userId).inference({ orgSlug: org.slug, inferenceId });
-    expect(page.inference).toMatchObject({ inferenceId, method: "spans", epoch: seeded.epoch, epochEnded: false, model: { name: seeded.model.name, versionNumber: 1 } });
+    expect(page.inference).toMatchObject({ inferenceId, method: "spans", epoch: seeded.epoch, epochEnded: false, epochSeconds: EPOCH_SECONDS, model: { name: seeded.model.name, versionNumber: 1 } });
     expect(page.spans).toHaveLength(1);
     expect(page.spans[0]!.text).toBe(normalizeText(PASSAGES.alice));
     expect(page.spans[0]!.start).toBe("Sure. ".length);

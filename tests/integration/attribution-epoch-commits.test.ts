@@ -6,7 +6,7 @@
 // stored proof, once.
 import { eq } from "drizzle-orm";
 import { getAddress, type Hex } from "viem";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { buildNextIndex } from "@/server/attribution/build";
 import { EPOCH_SECONDS, epochOf, epochRewardShares, ROLL_UP_GRACE_SECONDS, rollUpEndedEpochs } from "@/server/attribution/epochs";
 import { attributeQueuedInferences, inferenceFee, recordInferenceForAttribution } from "@/server/attribution/requests";
@@ -16,28 +16,17 @@ import { versionCommitKey } from "@/server/chain/datanet-commits";
 import { commitRolledUpEpochs, epochCommitKey, epochFundKey } from "@/server/chain/epoch-commits";
 import { modelRegistrationKey } from "@/server/chain/model-registrations";
 import { rewardTree } from "@/server/chain/rewards-merkle";
-import type { Db } from "@/server/db/connect";
 import { findEpoch } from "@/server/db/queries/attribution";
 import { findOutboxRow } from "@/server/db/queries/chain";
-import { attributionEpochModels, chainOutbox, deployments, fineTuneDatasets, fineTunes, jobs, models, organizations, users } from "@/server/db/schema";
-import { adapterSha256 } from "@/server/finetune/adapter-files";
-import { recordFineTuneResult } from "@/server/finetune/complete";
-import { jobBlobPrefix } from "@/server/jobs/payloads";
-import type { FinetuneResult } from "@/server/jobs/protocol";
+import { attributionEpochModels, chainOutbox, deployments, users } from "@/server/db/schema";
 import { splitFee } from "@/server/serving/fee-split";
 import { devAccount, revertOf } from "../helpers/chain";
-import { deployedTestChain, driveUntil, stopSenders, testSender, type CommitterChain } from "../helpers/chain-outbox";
+import { chainOrgForTests, driveUntil, openRows, testSender } from "../helpers/chain-outbox";
 import { callerFor, createUser, testBlobs } from "../helpers/context";
 import { chatRecord, publishedDatanet } from "../helpers/datanet-fixture";
-import { createTestDatabase, type TestDatabase } from "../helpers/db";
-import { createOrgWithOwner, type TestOrg } from "../helpers/orgs";
+import { trainedThroughComplete } from "../helpers/finetune-fixture";
 
-let database: TestDatabase;
-let db: Db;
-let chain: Awaited<ReturnType<typeof deployedTestChain>>;
-let config: CommitterChain;
-let org: TestOrg;
-let orgId: string;
+const t = chainOrgForTests("Marsh Models");
 
 const modelOwner = devAccount(5);
 const contributorA = devAccount(6);
@@ -47,56 +36,18 @@ const OTHER = "Reed warblers weave their nests between three stems so the cup ri
 const split = { platformBps: 1000, ownerBps: 2000, contributorsBps: 7000 };
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = database.db;
-  chain = await deployedTestChain();
-  config = { ...chain.config, fundEpochs: true };
-  org = await createOrgWithOwner(db, "Marsh Models");
-  orgId = (await db.select({ id: organizations.id }).from(organizations).where(eq(organizations.slug, org.slug)))[0]!.id;
-  await db.update(users).set({ walletAddress: modelOwner.account.address.toLowerCase() }).where(eq(users.id, org.owner.userId));
-}, 60_000);
-afterEach(stopSenders);
-afterAll(async () => {
-  await chain?.anvil.stop();
-  await database?.close();
+  await t.db.update(users).set({ walletAddress: modelOwner.account.address.toLowerCase() }).where(eq(users.id, t.org.owner.userId));
 });
-
-const openRows = async () => (await db.select({ status: chainOutbox.status }).from(chainOutbox)).filter((r) => r.status === "pending" || r.status === "sent").length;
-
-/** A run of the owner on the Datanet version, completed the way the worker's `complete` records it. */
-async function trainedThroughComplete(datanetVersionId: string) {
-  const [model] = await db.insert(models).values({ orgId, slug: "herons", name: "Herons", baseModel: "tiny-llama", createdBy: org.owner.userId }).returning();
-  const [job] = await db.insert(jobs).values({ orgId, kind: "finetune", status: "running", payload: {}, requirements: {} }).returning();
-  const [run] = await db
-    .insert(fineTunes)
-    .values({ orgId, modelId: model!.id, jobId: job!.id, taskTemplate: "chat", hyperparameters: {}, exampleCount: 3, tokenCount: 60, estimate: {}, createdBy: org.owner.userId })
-    .returning();
-  await db.insert(fineTuneDatasets).values({ fineTuneId: run!.id, datanetVersionId });
-  const adapter = await Promise.all(
-    ["adapter_config.json", "adapter_model.safetensors"].map(async (name) => {
-      const key = `${jobBlobPrefix(job!.id)}${name}`;
-      return { name, key, sizeBytes: (await testBlobs.put(key, `${name} of the heron model`)).sizeBytes };
-    }),
-  );
-  const result = {
-    kind: "finetune",
-    adapter,
-    metrics: { trainLoss: 1.2, steps: 2, epochs: 1, trainExamples: 3, trainTokens: 60, trainSeconds: 1, truncatedExamples: 0 },
-    evalReport: { examples: 0, baseLoss: null, tunedLoss: null, basePerplexity: null, tunedPerplexity: null, samples: [] },
-  } as FinetuneResult;
-  const hash = await adapterSha256(testBlobs, adapter);
-  await db.transaction((tx) => recordFineTuneResult(tx, job!, result, { adapterSha256: hash, chain: config }));
-  return { fineTuneId: run!.id, modelId: model!.id, adapterHash: hash };
-}
 
 describe("epoch commits", () => {
   it("inferences → roll-up → outbox → chain: the contract holds the tree's root, funded; each wallet claims its amount once with the stored proof", async () => {
+    const { db, chain, config, org, orgId } = t;
     const c = await createUser(db);
     const { datanet, version } = await publishedDatanet(db, org, "Marsh Birds", [chatRecord("What do herons do?", PASSAGE), chatRecord("And warblers?", OTHER), chatRecord("Anything else?", "Nothing much happens on the marsh in the long winter months.")], "chat", {
       context: { chain: config },
       contributor: (i) => [{ contributorId: org.owner.userId, contributorWallet: contributorA.account.address.toLowerCase() }, { contributorId: c.userId, contributorWallet: contributorB.account.address.toLowerCase() }, { contributorId: c.userId, contributorWallet: null }][i]!,
     });
-    const trained = await trainedThroughComplete(version.id);
+    const trained = await trainedThroughComplete(db, { orgId, userId: org.owner.userId }, config, version.id);
     const registration = await findOutboxRow(db, config.chainId, modelRegistrationKey(trained.fineTuneId));
     const datanetCommit = await findOutboxRow(db, config.chainId, versionCommitKey(version.id));
     expect(registration).toMatchObject({ status: "pending", dependsOn: [datanetCommit!.id], call: { contract: "registry", functionName: "registerModel" } });
@@ -138,7 +89,7 @@ describe("epoch commits", () => {
     expect(commit).toMatchObject({ status: "pending", dependsOn: [registration!.id], call: { contract: "rewards", functionName: "commitEpoch" } });
     expect(funding).toMatchObject({ status: "pending", dependsOn: [commit!.id], value: tree.total.toString(), call: { functionName: "fund" } });
 
-    await driveUntil(testSender(db, config), async () => (await openRows()) === 0, 30_000);
+    await driveUntil(testSender(db, config), async () => (await openRows(db)) === 0, 30_000);
     expect((await db.select({ key: chainOutbox.idempotencyKey, status: chainOutbox.status, error: chainOutbox.lastError }).from(chainOutbox)).filter((r) => r.status !== "confirmed")).toEqual([]);
 
     const modelId = uuidToBytes32(trained.fineTuneId);
@@ -187,6 +138,7 @@ describe("epoch commits", () => {
   });
 
   it("asks for a wallet address", async () => {
+    const { db } = t;
     const user = await createUser(db);
     await expect(callerFor(db, user.userId).attribution.claimable({ wallet: "0x1234" as Hex })).rejects.toThrow(/0x-prefixed 20-byte address/);
     await expect(callerFor(db, null).attribution.claimable({ wallet: modelOwner.account.address })).rejects.toThrow(/Sign in/);

@@ -122,7 +122,7 @@ describe("publishing a version", () => {
     const [commit] = await callerFor(database.db, org.owner.userId, { chain: config }).chain.datanetCommits({ orgSlug: org.slug, datanetSlug: datanet.slug });
     expect(commit).toMatchObject({ version: 1, status: "failed", txHash: null });
     expect(commit!.lastError).toBe(
-      `it waits on ${datanetRegistrationKey(datanet.id)}, which failed: the contract reverted: the signing account ${stranger.account.address} is not a committer of this contract: its owner must call grantCommitter(${stranger.account.address}), or set CHAIN_COMMITTER_KEY to a committer's key (found while estimating gas; nothing was sent)`,
+      `it waits on the Datanet's registration, which failed: the contract reverted: the signing account ${stranger.account.address} is not a committer of this contract: its owner must call grantCommitter(${stranger.account.address}), or set CHAIN_COMMITTER_KEY to a committer's key (found while estimating gas; nothing was sent)`,
     );
     const admin = callerFor(database.db, org.owner.userId, { chain: config });
     expect(await admin.chain.status()).toMatchObject({ pending: 0, failed: 2 });

@@ -195,9 +195,9 @@ describe("ChainIndexer status", () => {
   });
 
   it("startChainIndexer runs one indexer per process on the configured chain, and its status is what the dashboards read", async () => {
-    const settings = { rpcUrl: chain.anvil.url, chainId: CHAIN_ID, addresses: deployment, committerKey: null, confirmations: 1, source: "settings" as const };
-    const indexer = startChainIndexer(db, settings, deployment.deployedAtBlock)!;
-    expect(startChainIndexer(db, settings, deployment.deployedAtBlock)).toBe(indexer);
+    const settings = { rpcUrl: chain.anvil.url, chainId: CHAIN_ID, addresses: deployment, committerKey: null, confirmations: 1, startBlock: deployment.deployedAtBlock, source: "settings" as const };
+    const indexer = startChainIndexer(db, settings)!;
+    expect(startChainIndexer(db, settings)).toBe(indexer);
     const head = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
     await expect.poll(() => chainIndexerStatus()?.lastIndexedBlock, { timeout: 10_000 }).toBe(head);
     expect(chainIndexerStatus()).toMatchObject({ chainId: CHAIN_ID, running: true, lastError: null });

@@ -6,7 +6,7 @@ import { WalletSignIn } from "@/components/auth/wallet-sign-in";
 import { safeNext } from "@/components/auth/safe-next";
 import { Card, CardBody } from "@/components/ui";
 import { currentUserId } from "@/server/auth/options";
-import { walletSettings } from "@/server/env";
+import { walletSettings } from "@/server/chain/wallet-settings";
 
 export const metadata: Metadata = { title: "Sign in" };
 

@@ -22,14 +22,6 @@ export function chainModelIds(modelId: string, fineTuneIds: readonly string[]): 
 /** A block's number and a transaction's hash, as the indexer stored them, for the pages. */
 export const onChain = (row: { blockNumber: bigint; txHash: string }) => ({ blockNumber: row.blockNumber.toString(), txHash: row.txHash });
 
-/**
- * The chain as a wallet in the browser gets it: its id, and an endpoint to read receipts from only
- * for the local dev chain (this machine's); a configured chain's URL, which may hold a key, stays here.
- */
-export function walletAppChain(chain: ChainConfig | null) {
-  return chain ? { id: chain.chainId, rpcUrl: chain.source === "local dev chain" ? chain.rpcUrl : null } : undefined;
-}
-
 /** How long to wait for the node's head before showing the page without it. */
 const HEAD_TIMEOUT_MS = 2_000;
 

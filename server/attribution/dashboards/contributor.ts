@@ -19,7 +19,7 @@ import {
 import { contributorEarningsByDatanet } from "@/server/db/queries/attribution-datanets";
 import { indexedClaimByTx, indexedClaims, indexedEpochsOf } from "@/server/db/queries/chain-index";
 import { onChain } from "./chain";
-import { sinceEpoch, sumOf, windowInput, type WindowInput } from "./window";
+import { epochWindow, sumOf, windowInput, type WindowInput } from "./window";
 
 interface User {
   id: string;
@@ -62,7 +62,8 @@ export { windowInput };
 
 export async function contributorEarnings(db: Db, chain: ChainConfig | null, user: User, input: WindowInput) {
   const { days } = windowInput.parse(input);
-  const since = sinceEpoch(days);
+  const window = epochWindow(days);
+  const since = window.sinceEpoch;
   const me = { userId: user.id, wallet: user.walletAddress };
   const wallet = user.walletAddress ? getAddress(user.walletAddress) : null;
   const [byEpoch, byModel, byDatanet, withoutWallet, epochs, claims] = await Promise.all([
@@ -81,8 +82,7 @@ export async function contributorEarnings(db: Db, chain: ChainConfig | null, use
 
   return {
     wallet,
-    days,
-    sinceEpoch: since,
+    ...window,
     chainConfigured: chain !== null,
     totals: {
       earned: sumOf(byEpoch.map((e) => e.amount)),

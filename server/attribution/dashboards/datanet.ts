@@ -12,7 +12,7 @@ import { indexedDatanet, indexedVersionCommits } from "@/server/db/queries/chain
 import { listVersions } from "@/server/db/queries/versions";
 import type { OrgContext } from "@/server/orgs/orgs";
 import { onChain } from "./chain";
-import { contributorLabel, sinceEpoch, sumOf, windowInput } from "./window";
+import { contributorLabel, epochWindow, sumOf, windowInput } from "./window";
 
 const CONTRIBUTORS_LISTED = 25;
 
@@ -21,7 +21,8 @@ export const datanetAttributionInput = windowInput.extend(datanetSlugInput.shape
 export async function datanetAttribution(db: Db, chain: ChainConfig | null, ctx: OrgContext, input: z.input<typeof datanetAttributionInput>) {
   const { days, datanetSlug } = datanetAttributionInput.parse(input);
   const datanet = await requireDatanet(db, ctx, datanetSlug);
-  const since = sinceEpoch(days);
+  const window = epochWindow(days);
+  const since = window.sinceEpoch;
   const chainId = uuidToBytes32(datanet.id);
   const [versions, registration, commits, byEpoch, contributors, byModel] = await Promise.all([
     listVersions(db, datanet.id),
@@ -35,8 +36,7 @@ export async function datanetAttribution(db: Db, chain: ChainConfig | null, ctx:
 
   return {
     datanet: { id: datanet.id, name: datanet.name, chainId },
-    days,
-    sinceEpoch: since,
+    ...window,
     chainConfigured: chain !== null,
     registration: registration && { owner: registration.owner, ...onChain(registration) },
     versions: versions.map((v) => {

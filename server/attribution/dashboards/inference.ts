@@ -11,7 +11,7 @@ import type { Db } from "@/server/db/connect";
 import { attributionShares, findOrgInference, recordDatanets } from "@/server/db/queries/attribution-dashboards";
 import { indexedEpochsOf } from "@/server/db/queries/chain-index";
 import type { OrgContext } from "@/server/orgs/orgs";
-import { epochOf } from "../epochs";
+import { EPOCH_SECONDS, epochOf } from "../epochs";
 import type { WeightedSpan } from "../shares";
 import { chainModelIds, onChain } from "./chain";
 import { contributorLabel } from "./window";
@@ -36,6 +36,7 @@ export async function inferenceAttribution(db: Db, chain: ChainConfig | null, ct
       createdAt: row.createdAt,
       epoch: row.epoch,
       epochEnded: row.epoch < epochOf(new Date()),
+      epochSeconds: EPOCH_SECONDS,
       method: row.method,
       fee: row.fee,
       minWords: row.minWords,

@@ -21,9 +21,8 @@ import { indexedEpochsOf, indexedModelsOf } from "@/server/db/queries/chain-inde
 import { findModel } from "@/server/db/queries/finetune";
 import { fineTunes } from "@/server/db/schema";
 import type { OrgContext } from "@/server/orgs/orgs";
-import { epochOf } from "../epochs";
 import { chainModelIds, onChain } from "./chain";
-import { contributorLabel, sinceEpoch, sumOf, windowInput, type WindowInput } from "./window";
+import { contributorLabel, epochWindow, sinceEpoch, sumOf, windowInput, type WindowInput } from "./window";
 
 const TOP_CONTRIBUTORS = 10;
 /** Contributors drawn as their own line in "shares over time"; the rest are summed. */
@@ -50,7 +49,8 @@ export async function modelAttribution(db: Db, chain: ChainConfig | null, ctx: O
   const { days, modelSlug } = modelAttributionInput.parse(input);
   const model = await findModel(db, ctx.org.id, modelSlug);
   if (!model) throw new TRPCError({ code: "NOT_FOUND", message: `No model “${modelSlug}” in this organization.` });
-  const since = sinceEpoch(days);
+  const window = epochWindow(days);
+  const since = window.sinceEpoch;
   const versions = await modelVersions(db, ctx.org.id, model.id);
   const ids = chainModelIds(model.id, versions.map((v) => v.id));
   const [invocations, top, epochTotals, recent, registrations, commits] = await Promise.all([
@@ -67,12 +67,10 @@ export async function modelAttribution(db: Db, chain: ChainConfig | null, ctx: O
   /** Which version (null: the model as a whole) a chain model id names. */
   const chainSubject = (chainModelId: string) => versionOf.get(bytes32ToUuid(chainModelId) ?? "") ?? null;
   const fee = sumOf(invocations.map((i) => i.fee));
-  const today = epochOf(new Date());
 
   return {
     model: { id: model.id, name: model.name, slug: model.slug, baseModel: model.baseModel },
-    days,
-    sinceEpoch: since,
+    ...window,
     chainConfigured: chain !== null,
     totals: { inferences: invocations.reduce((t, i) => t + i.inferences, 0), fee },
     invocations,
@@ -86,7 +84,7 @@ export async function modelAttribution(db: Db, chain: ChainConfig | null, ctx: O
       epoch: e.epoch,
       inferences: e.inferences,
       fee: e.fee,
-      open: e.epoch >= today,
+      open: e.epoch >= window.currentEpoch,
       commits: commits
         .filter((c) => Number(c.epoch) === e.epoch && (c.modelId === ids[0] || e.fineTuneIds.includes(bytes32ToUuid(c.modelId) ?? "")))
         .map((c) => ({ versionNumber: chainSubject(c.modelId), root: c.root, token: c.token, total: c.total, funded: c.funded, claimed: c.claimed, claims: c.claims, ...onChain(c) })),

@@ -7,6 +7,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../connect";
 import { walletForms, type Contributor } from "./attribution-dashboards";
+import { rowsOf } from "./raw";
 
 const UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
 
@@ -37,12 +38,6 @@ function datanetSplit(filter: SQL): SQL {
     from inference_attributions a
     join inference_attribution_shares s on s.attribution_id = a.id
     where a.method = 'fallback' and ${filter}`;
-}
-
-/** postgres-js answers an array of rows, PGlite an object holding them. */
-async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown;
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
 function ownSharesRaw(me: Contributor): SQL {

@@ -1,9 +1,10 @@
 // The chain outbox's rows and the sender leases: enqueueing (one row per key and chain), what is
 // due for the sender, each state change it makes, and the counts the dashboards show.
 import { and, asc, count, desc, eq, inArray, isNotNull, lte, max, ne, notExists, or, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
+import { alias, type AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "../connect";
-import { chainOutbox, chainOutboxDependencies, chainSenderLeases, datanetVersions } from "../schema";
+import { rowsOf } from "./raw";
+import { attributionEpochModels, chainOutbox, chainOutboxDependencies, chainSenderLeases, datanetVersions, fineTunes } from "../schema";
 
 type Executor = Db | Tx;
 
@@ -79,8 +80,8 @@ export async function releaseSenderLease(db: Db, lease: { chainId: number; addre
     .where(and(eq(chainSenderLeases.chainId, lease.chainId), eq(chainSenderLeases.address, lease.address), eq(chainSenderLeases.holder, lease.holder)));
 }
 
-/** Pending rows with a failed dependency fail too, saying which (the first by key) and why. */
-export async function failRowsBehindFailures(db: Db, chainId: number) {
+/** Pending rows with a failed dependency fail too, saying which (the first by key, named by `describeKey`) and why. */
+export async function failRowsBehindFailures(db: Db, chainId: number, describeKey: (key: string) => string) {
   const dep = alias(chainOutbox, "dep");
   const blocked = await db
     .selectDistinctOn([chainOutbox.id], { id: chainOutbox.id, depKey: dep.idempotencyKey, depError: dep.lastError })
@@ -90,7 +91,7 @@ export async function failRowsBehindFailures(db: Db, chainId: number) {
     .where(and(eq(chainOutbox.chainId, chainId), eq(chainOutbox.status, "pending"), eq(dep.status, "failed")))
     .orderBy(chainOutbox.id, dep.idempotencyKey);
   for (const row of blocked) {
-    await markFailed(db, row.id, `it waits on ${row.depKey}, which failed: ${row.depError ?? "no reason recorded"}`);
+    await markFailed(db, row.id, `it waits on ${describeKey(row.depKey)}, which failed: ${row.depError ?? "no reason recorded"}`);
   }
 }
 
@@ -201,6 +202,28 @@ export async function requeueFailedRows(db: Db, ids: string[]) {
   return rows.length;
 }
 
+/**
+ * The failed rows among `id`, what it waits on (directly or through others) and what waits on it:
+ * what a retry sends again, so the row and the calls before and after it run in their order.
+ */
+export async function failedRowsAround(db: Db, id: string): Promise<string[]> {
+  const d = chainOutboxDependencies;
+  const rows = await rowsOf<{ id: string }>(db, sql`
+    with recursive
+      up(id) as (
+        select ${d.dependsOn} from ${d} where ${d.outboxId} = ${id}
+        union select ${d.dependsOn} from ${d} join up on ${d.outboxId} = up.id
+      ),
+      down(id) as (
+        select ${d.outboxId} from ${d} where ${d.dependsOn} = ${id}
+        union select ${d.outboxId} from ${d} join down on ${d.dependsOn} = down.id
+      )
+    select ${chainOutbox.id}::text as id from ${chainOutbox}
+    where ${chainOutbox.status} = 'failed'
+      and (${chainOutbox.id} = ${id} or ${chainOutbox.id} in (select id from up) or ${chainOutbox.id} in (select id from down))`);
+  return rows.map((r) => r.id);
+}
+
 /** Rows not yet confirmed or failed on a chain, and the most recent problem among them (platform-level
  * problems only: a row's own revert fails it, so open rows carry node, fee and nonce trouble). */
 export async function openRowsSummary(db: Db, chainId: number) {
@@ -236,4 +259,50 @@ export async function datanetVersionCommits(db: Db, chainId: number, datanetId: 
     )
     .where(eq(datanetVersions.datanetId, datanetId))
     .orderBy(desc(datanetVersions.number));
+}
+
+/** A row's state as the pages show it (components/chain/commit-status.tsx). */
+type CommitColumn = "status" | "txHash" | "blockNumber" | "attempts" | "lastError" | "nextAttemptAt";
+const commitColumns = <T extends Record<CommitColumn, AnyPgColumn>>(o: T): Pick<T, CommitColumn> => ({
+  status: o.status,
+  txHash: o.txHash,
+  blockNumber: o.blockNumber,
+  attempts: o.attempts,
+  lastError: o.lastError,
+  nextAttemptAt: o.nextAttemptAt,
+});
+
+/** The registration of each version of an org's model, newest version first; its key is `keyPrefix` + the version's id. */
+export async function modelRegistrationCommits(db: Db, chainId: number, orgId: string, modelId: string, keyPrefix: string) {
+  return db
+    .select({ version: sql<number>`${fineTunes.versionNumber}`, ...commitColumns(chainOutbox) })
+    .from(fineTunes)
+    .innerJoin(chainOutbox, and(eq(chainOutbox.chainId, chainId), eq(chainOutbox.idempotencyKey, sql`${keyPrefix}::text || ${fineTunes.id}::text`)))
+    .where(and(eq(fineTunes.orgId, orgId), eq(fineTunes.modelId, modelId), isNotNull(fineTunes.versionNumber)))
+    .orderBy(desc(fineTunes.versionNumber));
+}
+
+/** The commit and (when the committer funds) the funding queued for each rolled-up epoch of an org's model, newest first. */
+export async function modelEpochCommits(db: Db, chainId: number, orgId: string, modelId: string, limit: number) {
+  const m = attributionEpochModels;
+  const fund = alias(chainOutbox, "fund");
+  return db
+    .select({ epoch: m.epoch, version: sql<number>`${fineTunes.versionNumber}`, commit: commitColumns(chainOutbox), funding: commitColumns(fund) })
+    .from(m)
+    .innerJoin(fineTunes, eq(fineTunes.id, m.fineTuneId))
+    .innerJoin(chainOutbox, and(eq(chainOutbox.chainId, chainId), eq(chainOutbox.idempotencyKey, m.commitKey)))
+    .leftJoin(fund, and(eq(fund.chainId, chainId), eq(fund.idempotencyKey, m.fundKey)))
+    .where(and(eq(m.orgId, orgId), eq(m.modelId, modelId), eq(m.chainId, chainId)))
+    .orderBy(desc(m.epoch), desc(fineTunes.versionNumber))
+    .limit(limit);
+}
+
+/** One rolled-up epoch of an org's model version, with the outbox keys it was queued under. */
+export async function findEpochModel(db: Db, orgId: string, fineTuneId: string, epoch: number) {
+  const m = attributionEpochModels;
+  const [row] = await db
+    .select({ chainId: m.chainId, commitKey: m.commitKey, fundKey: m.fundKey })
+    .from(m)
+    .where(and(eq(m.orgId, orgId), eq(m.fineTuneId, fineTuneId), eq(m.epoch, epoch)));
+  return row ?? null;
 }

@@ -46,6 +46,15 @@ export async function findModel(db: Db, orgId: string, slug: string) {
   return row ?? null;
 }
 
+/** Version `versionNumber` of an org's model: its run's id. */
+export async function findModelVersion(db: Db, orgId: string, modelId: string, versionNumber: number) {
+  const [row] = await db
+    .select({ id: fineTunes.id })
+    .from(fineTunes)
+    .where(and(eq(fineTunes.orgId, orgId), eq(fineTunes.modelId, modelId), eq(fineTunes.versionNumber, versionNumber)));
+  return row ?? null;
+}
+
 export async function modelSlugTaken(db: Db, orgId: string, slug: string) {
   return (await findModel(db, orgId, slug)) !== null;
 }

@@ -1,18 +1,11 @@
 // ATTRIBUTION_EPOCH_SECONDS: epochs are UTC days by default; a short epoch (demos, e2e) closes
 // soon, with a grace period of a tenth of it.
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { importWithEnv, restoreEnv } from "../../helpers/env";
 
-/** server/env.ts reads process.env once, when imported: a fresh import sees the stubbed setting. */
-async function epochsWith(seconds: string | undefined) {
-  vi.resetModules();
-  vi.stubEnv("ATTRIBUTION_EPOCH_SECONDS", seconds);
-  return import("@/server/attribution/epochs");
-}
+const epochsWith = (seconds: string | undefined) => importWithEnv({ ATTRIBUTION_EPOCH_SECONDS: seconds }, () => import("@/server/attribution/epochs"));
 
-afterEach(() => {
-  vi.unstubAllEnvs();
-  vi.resetModules();
-});
+afterEach(restoreEnv);
 
 describe("ATTRIBUTION_EPOCH_SECONDS", () => {
   it("defaults to UTC days with a ten-minute grace", async () => {

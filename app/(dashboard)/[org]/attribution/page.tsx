@@ -1,9 +1,7 @@
 import type { Metadata } from "next";
 import { EarningsView } from "@/components/attribution/earnings-view";
 import { HydrateClient, getQueryClient, trpc } from "@/components/trpc/server";
-import { walletAppChain } from "@/server/attribution/dashboards/chain";
-import { appChainConfig } from "@/server/chain/config";
-import { walletSettings } from "@/server/env";
+import { walletSettings } from "@/server/chain/wallet-settings";
 
 export const metadata: Metadata = { title: "My earnings" };
 
@@ -12,7 +10,7 @@ export default async function MyEarningsPage({ params }: PageProps<"/[org]/attri
   await getQueryClient().prefetchQuery(trpc.attributionDashboards.myEarnings.queryOptions({ days: 90 }));
   return (
     <HydrateClient>
-      <EarningsView orgSlug={orgSlug} walletSettings={{ ...walletSettings(), appChain: walletAppChain(appChainConfig()) }} />
+      <EarningsView orgSlug={orgSlug} walletSettings={walletSettings({ withAppChain: true })} />
     </HydrateClient>
   );
 }

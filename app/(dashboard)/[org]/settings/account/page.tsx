@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { AccountForms } from "@/components/settings/account-forms";
 import { WalletLink } from "@/components/settings/wallet-link";
 import { getCaller } from "@/components/trpc/server";
-import { walletSettings } from "@/server/env";
+import { walletSettings } from "@/server/chain/wallet-settings";
 
 export const metadata: Metadata = { title: "Your account" };
 
