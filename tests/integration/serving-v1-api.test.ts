@@ -11,6 +11,7 @@ import { createApiKey, revokeApiKey } from "@/server/serving/api-keys";
 import { usageSeries } from "@/server/serving/usage";
 import { createV1Api } from "@/server/serving/v1-api";
 import { testBlobs } from "../helpers/context";
+import { startControlPlane } from "../helpers/control-plane-server";
 import { chat, readSse, gatewayFixture } from "../helpers/gateway-fixture";
 
 const fx = gatewayFixture();
@@ -33,6 +34,42 @@ describe("/v1 API", () => {
     expect((await fx.post("chat", chat("api-model"), revoked.secret)).status).toBe(200);
     await revokeApiKey(fx.db, fx.orgId, revoked.id);
     expect(await errorOf(await fx.post("chat", chat("api-model"), revoked.secret))).toMatchObject({ status: 401, error: { message: expect.stringMatching(/was revoked/) } });
+  });
+
+  it("401 over HTTP for a key past its expiry, in OpenAI's error shape: expired before its first call, or while cached", async () => {
+    const plane = await startControlPlane({ db: fx.db, blobs: testBlobs, blobSecret: "expiry-test", policy: { leaseSeconds: 60, retryBaseSeconds: 0, retryMaxSeconds: 0 } });
+    try {
+      const call = (secret: string, path = "/v1/chat/completions") =>
+        fetch(`${plane.url}${path}`, path.endsWith("completions") ? { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secret}` }, body: JSON.stringify(chat("api-model")) } : { headers: { authorization: `Bearer ${secret}` } });
+      const refusal = async (response: Response, key: { prefix: string }) => {
+        expect(response.status).toBe(401);
+        expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+        const [row] = await fx.db.select({ expiresAt: apiKeys.expiresAt }).from(apiKeys).where(eq(apiKeys.prefix, key.prefix));
+        expect(await response.json()).toEqual({
+          error: {
+            message: `The API key ${key.prefix}… expired at ${row!.expiresAt!.toISOString()}. Create a new key on the API keys page of your organization.`,
+            type: "invalid_request_error",
+            param: null,
+            code: "invalid_api_key",
+          },
+        });
+      };
+      // A key can only be created to expire later; this one's expiry is then moved into the past before it is used.
+      const past = await createApiKey(fx.db, { orgId: fx.orgId, name: "expired", createdBy: null, deploymentIds: null, expiresAt: new Date(Date.now() + 60_000), requestsPerMinute: null, tokensPerMinute: null });
+      await fx.db.update(apiKeys).set({ expiresAt: sql`now() - interval '1 hour'` }).where(eq(apiKeys.id, past.id));
+      await refusal(await call(past.secret), past);
+      await refusal(await call(past.secret, "/v1/models"), past);
+
+      // This one answers while it lasts, from the process's key cache, and is refused once its time is up with nothing announced.
+      const expiresAt = new Date(Date.now() + 2000);
+      const expiring = await createApiKey(fx.db, { orgId: fx.orgId, name: "expiring", createdBy: null, deploymentIds: null, expiresAt, requestsPerMinute: null, tokensPerMinute: null });
+      expect((await call(expiring.secret)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, expiresAt.getTime() + 50 - Date.now()));
+      await refusal(await call(expiring.secret), expiring);
+    } finally {
+      await plane.v1.flushUsage();
+      await plane.close();
+    }
   });
 
   // Another web replica: its own connection pool, key cache and /v1 handlers on the same database.
