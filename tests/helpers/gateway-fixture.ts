@@ -18,8 +18,17 @@ import type { FakeServingWorker } from "./fake-serving-worker";
 import { createOrgWithOwner, type TestOrg } from "./orgs";
 import { registeredServingWorker, trainedVersionWithAdapter } from "./serving";
 
-/** An OpenAI streaming chunk, read field by field in the tests. */
-export type Chunk = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- OpenAI chunks, checked field by field
+/**
+ * One event of a relayed stream: a completion chunk in OpenAI's shape, or the error event that
+ * ends a stream failing after its first token (then only `error` is there, no `choices`).
+ */
+export interface Chunk {
+  id?: string;
+  model?: string;
+  choices: { index?: number; text?: string; delta?: { role?: string; content?: string | null }; finish_reason?: string | null }[];
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens?: number };
+  error?: { message: string; type: string; param: string | null; code: string | null };
+}
 
 export const chat = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: "user", content: "Hello?" }], max_tokens: 8, ...extra });
 

@@ -115,7 +115,7 @@ describe("failover and streaming", () => {
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const { done, chunks } = await readSse(response);
     expect(done).toBe(false);
-    expect(chunks.slice(0, -1).map((c) => c.choices[0].text).join("")).toBe("answer from ");
+    expect(chunks.slice(0, -1).map((c) => c.choices[0]!.text).join("")).toBe("answer from ");
     expect(chunks.at(-1)).toEqual({ error: { message: expect.stringMatching(/^The worker serving mid-death failed mid-answer/), type: "server_error", param: null, code: "worker_failed" } });
     expect(second.completions()).toHaveLength(0);
     expect(fx.gateway.loads.load(first.workerId)).toBe(0);
