@@ -16,7 +16,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance, PerformanceObserver, type EventLoopUtilization } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import postgres from "postgres";
@@ -90,10 +90,14 @@ async function serveGateway(workerUrl: string, databaseUrl: string | null) {
   announce({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, key: seeded.key });
 
   // Each measured run is bracketed by "start [profile]" and "end [profile file]": the gateway
-  // answers with its event loop's delays over the run (how long a request waited for it).
+  // answers with its event loop's delays over the run (how long a request waited for it), the
+  // share of the run its thread was busy, and its garbage collections' pauses.
   const { Session } = await import("node:inspector/promises");
   const profiler = new Session();
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  let busySince: EventLoopUtilization = performance.eventLoopUtilization();
+  let gcPauses: number[] = [];
+  new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((entry) => entry.duration))).observe({ entryTypes: ["gc"] });
   for await (const line of createInterface({ input: process.stdin })) {
     const [command, argument] = line.split(" ");
     if (command === "start") {
@@ -104,6 +108,8 @@ async function serveGateway(workerUrl: string, databaseUrl: string | null) {
       }
       loopDelay.reset();
       loopDelay.enable();
+      busySince = performance.eventLoopUtilization();
+      gcPauses = [];
       announce({ started: true });
     }
     if (command === "end") {
@@ -114,7 +120,11 @@ async function serveGateway(workerUrl: string, databaseUrl: string | null) {
         profiler.disconnect();
       }
       const ms = (ns: number) => ns / 1e6;
-      announce({ eventLoopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) } });
+      announce({
+        eventLoopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
+        eventLoopUtilization: performance.eventLoopUtilization(busySince).utilization,
+        gcPausesMs: { count: gcPauses.length, total: gcPauses.reduce((a, b) => a + b, 0), max: Math.max(0, ...gcPauses), over5: gcPauses.filter((p) => p > 5).length },
+      });
     }
     if (line !== "stop") continue;
     clearInterval(seeded.heartbeat);
@@ -194,6 +204,10 @@ interface Run {
   cpuMsPerRequest?: Record<string, number>;
   /** Through the gateway: how long work waited for the gateway's event loop. */
   gatewayEventLoopDelayMs?: { p50: number; p99: number; max: number };
+  /** Through the gateway: the share of the run the gateway's thread was busy (0-1). */
+  gatewayEventLoopUtilization?: number;
+  /** Through the gateway: its garbage collections over the run (pauses of its thread). */
+  gatewayGcPausesMs?: { count: number; total: number; max: number; over5: number };
 }
 
 /** Sends `rate` requests a second for `seconds`, each at its time whatever the answers do (open loop); latency from send to the answer's end. */
@@ -327,7 +341,10 @@ async function main() {
     };
     const profileFile = profile ? path.resolve(profile, `gateway-${label}.cpuprofile`) : "";
     gateway.process.stdin!.write(`end ${profileFile}\n`);
-    g.gatewayEventLoopDelayMs = ((await gateway.next()) as { eventLoopDelayMs: Run["gatewayEventLoopDelayMs"] }).eventLoopDelayMs;
+    const ended = (await gateway.next()) as { eventLoopDelayMs: Run["gatewayEventLoopDelayMs"]; eventLoopUtilization: number; gcPausesMs: Run["gatewayGcPausesMs"] };
+    g.gatewayEventLoopDelayMs = ended.eventLoopDelayMs;
+    g.gatewayEventLoopUtilization = ended.eventLoopUtilization;
+    g.gatewayGcPausesMs = ended.gcPausesMs;
     if (profile) console.log(`wrote ${profileFile}`);
     gatewayRequests += g.sent;
     return { rate, label, direct: d, gateway: g, overhead: { p50: g.p50 - d.p50, p90: g.p90 - d.p90, p99: g.p99 - d.p99 } };
@@ -361,7 +378,9 @@ async function main() {
     const loop = r.gateway.gatewayEventLoopDelayMs!;
     for (const run of [r.direct, r.gateway]) if (run.firstFailure) console.log(`${"".padEnd(20)}first failure: ${run.firstFailure}`);
     console.log(`${"".padEnd(20)}CPU ms per request (user + system): gateway ${pair("gatewayUser", "gatewaySystem")}, worker ${pair("workerUser", "workerSystem")}, load generator ${pair("loadGeneratorUser", "loadGeneratorSystem")}`);
-    console.log(`${"".padEnd(20)}gateway event-loop delay: p50 ${loop.p50.toFixed(2)} ms, p99 ${loop.p99.toFixed(2)} ms, max ${loop.max.toFixed(1)} ms`);
+    const gc = r.gateway.gatewayGcPausesMs!;
+    console.log(`${"".padEnd(20)}gateway event-loop delay: p50 ${loop.p50.toFixed(2)} ms, p99 ${loop.p99.toFixed(2)} ms, max ${loop.max.toFixed(1)} ms; busy ${(100 * r.gateway.gatewayEventLoopUtilization!).toFixed(0)} % of the run`);
+    console.log(`${"".padEnd(20)}gateway GC: ${gc.count} pauses, ${gc.total.toFixed(0)} ms in all, longest ${gc.max.toFixed(1)} ms, ${gc.over5} over 5 ms`);
   }
   if (cap) console.log(`capacity (10 connections, ${capacitySeconds} s): direct ${cap.direct.requestsPerSecond.toFixed(0)}/s, gateway ${cap.gateway.requestsPerSecond.toFixed(0)}/s (${cap.gateway.errors} errors, ${cap.gateway.non2xx} non-2xx)`);
   console.log(`usage metered: ${usage.requests} requests (${usage.errors} errors) of ${gatewayRequests} sent through the gateway (autocannon's last requests in flight may not arrive)`);

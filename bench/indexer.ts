@@ -18,16 +18,7 @@ import { chainDefinition } from "@/server/chain/definition";
 import { indexOnce, type IndexerConfig } from "@/server/chain/indexer";
 import { contractAddresses, logDecoder, type MinedLog } from "@/server/chain/indexer-decode";
 import { openDatabase, type Database } from "@/server/db/connect";
-import {
-  chainCursors,
-  chainDatanetRegistrations,
-  chainEpochFundings,
-  chainEpochs,
-  chainEvents,
-  chainModelRegistrations,
-  chainRewardClaims,
-  chainVersionCommits,
-} from "@/server/db/schema";
+import { chainCursors, chainEvents, indexedLogTableNames, indexedLogTables } from "@/server/db/schema";
 import { BENCH_CHAIN_ID, benchChain } from "./indexer-chain";
 
 const { values: options } = parseArgs({
@@ -141,13 +132,7 @@ async function naiveBackfill(url: string, config: IndexerConfig, head: bigint, l
       const { db } = database;
       for (const log of logs) {
         const rows = decode([log]);
-        for (const row of rows.events) await db.insert(chainEvents).values(row).onConflictDoNothing();
-        for (const row of rows.datanetRegistrations) await db.insert(chainDatanetRegistrations).values(row).onConflictDoNothing();
-        for (const row of rows.versionCommits) await db.insert(chainVersionCommits).values(row).onConflictDoNothing();
-        for (const row of rows.modelRegistrations) await db.insert(chainModelRegistrations).values(row).onConflictDoNothing();
-        for (const row of rows.epochs) await db.insert(chainEpochs).values(row).onConflictDoNothing();
-        for (const row of rows.epochFundings) await db.insert(chainEpochFundings).values(row).onConflictDoNothing();
-        for (const row of rows.rewardClaims) await db.insert(chainRewardClaims).values(row).onConflictDoNothing();
+        for (const name of indexedLogTableNames) for (const row of rows[name]) await db.insert(indexedLogTables[name]).values(row).onConflictDoNothing();
         events++;
       }
       await database.db.update(chainCursors).set({ blockNumber: block }).where(eq(chainCursors.contracts, key.contracts));

@@ -2,12 +2,14 @@
 // Admins' worker tokens: create one (shown once, with the command that uses it), list them by
 // prefix, and revoke one after a confirmation.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
 import { useState, type FormEvent } from "react";
+import { CredentialTable, type CredentialColumn } from "@/components/credentials/credential-table";
 import { formatDateTime } from "@/components/datanets/detail/format";
 import { serverErrors } from "@/components/forms/errors";
-import { FormAlert } from "@/components/forms/form-alert";
 import { useTRPC } from "@/components/trpc/client";
-import { Button, Card, CardBody, CardHeader, ConfirmDialog, Dialog, EmptyState, Input, SecretField, Table, TBody, TD, TH, THead, TR, useToast } from "@/components/ui";
+import { Button, Dialog, Input, SecretField } from "@/components/ui";
+import type { AppRouter } from "@/server/api/root";
 import { ConnectCommand } from "./connect-command";
 
 type Created = { name: string; token: string };
@@ -70,72 +72,40 @@ function CreateTokenDialog({ orgSlug, appUrl, open, onClose }: { orgSlug: string
   );
 }
 
+type TokenRow = inferRouterOutputs<AppRouter>["workers"]["tokens"][number];
+
+const columns: CredentialColumn<TokenRow>[] = [
+  { header: "Name", className: "font-medium text-gray-900", cell: (t) => t.name },
+  { header: "Token", className: "font-mono text-xs", cell: (t) => `${t.prefix}…` },
+  { header: "Created", cell: (t) => formatDateTime(t.createdAt) },
+  { header: "Last used", cell: (t) => (t.lastUsedAt ? formatDateTime(t.lastUsedAt) : <span className="text-gray-600">Never</span>) },
+];
+
 export function WorkerTokens({ orgSlug, appUrl }: { orgSlug: string; appUrl: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const { toast } = useToast();
   const tokens = useQuery(trpc.workers.tokens.queryOptions({ orgSlug }));
   const revoke = useMutation(trpc.workers.revokeToken.mutationOptions());
   const [creating, setCreating] = useState(false);
-  const [revoking, setRevoking] = useState<{ id: string; name: string } | null>(null);
-  const createButton = <Button onClick={() => setCreating(true)}>Create token</Button>;
-  const list = tokens.data ?? [];
 
   return (
-    <Card>
-      <CardHeader
-        title="Worker tokens"
-        description="Workers sign in with these. Revoking one stops its workers at their next request."
-        actions={list.length > 0 && createButton}
-      />
-      {tokens.error && <CardBody><FormAlert message={serverErrors(tokens.error).message} /></CardBody>}
-      {tokens.data && list.length === 0 ? (
-        <CardBody>
-          <EmptyState title="No worker tokens" description="Create a token, then start a worker with it on a machine with a GPU (or a CPU, for the tiny test model)." action={createButton} />
-        </CardBody>
-      ) : (
-        <div className="p-2 sm:p-4">
-          <Table caption="Worker tokens">
-            <THead>
-              <TR><TH>Name</TH><TH>Token</TH><TH>Created</TH><TH>Last used</TH><TH><span className="sr-only">Actions</span></TH></TR>
-            </THead>
-            <TBody>
-              {list.map((t) => (
-                <TR key={t.id}>
-                  <TD className="font-medium text-gray-900">{t.name}</TD>
-                  <TD className="font-mono text-xs">{t.prefix}…</TD>
-                  <TD>{formatDateTime(t.createdAt)}</TD>
-                  <TD>{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : <span className="text-gray-600">Never</span>}</TD>
-                  <TD className="text-right">
-                    <Button variant="ghost" size="sm" className="text-danger-700 hover:text-danger-800" onClick={() => setRevoking({ id: t.id, name: t.name })}>
-                      Revoke<span className="sr-only"> token {t.name}</span>
-                    </Button>
-                  </TD>
-                </TR>
-              ))}
-            </TBody>
-          </Table>
-        </div>
-      )}
+    <CredentialTable
+      title="Worker tokens"
+      description="Workers sign in with these. Revoking one stops its workers at their next request."
+      caption="Worker tokens"
+      noun="token"
+      rows={tokens}
+      columns={columns}
+      empty={{ title: "No worker tokens", description: "Create a token, then start a worker with it on a machine with a GPU (or a CPU, for the tiny test model)." }}
+      manage={{
+        createLabel: "Create token",
+        onCreate: () => setCreating(true),
+        revokeDescription: "Workers using this token stop at their next request, and a job one is running goes back to the queue. This cannot be undone.",
+        revoke: (t) => revoke.mutateAsync({ orgSlug, tokenId: t.id }),
+        revoked: () => queryClient.invalidateQueries({ queryKey: trpc.workers.pathKey() }),
+      }}
+    >
       <CreateTokenDialog orgSlug={orgSlug} appUrl={appUrl} open={creating} onClose={() => setCreating(false)} />
-      <ConfirmDialog
-        open={revoking !== null}
-        onClose={() => setRevoking(null)}
-        title={`Revoke “${revoking?.name ?? ""}”?`}
-        description="Workers using this token stop at their next request, and a job one is running goes back to the queue. This cannot be undone."
-        cancelLabel="Keep token"
-        confirmLabel="Revoke token"
-        onConfirm={async () => {
-          if (!revoking) return;
-          try {
-            await revoke.mutateAsync({ orgSlug, tokenId: revoking.id });
-          } catch (error) {
-            throw new Error(serverErrors(error).message);
-          }
-          toast({ title: `Token “${revoking.name}” revoked`, variant: "success" });
-          await queryClient.invalidateQueries({ queryKey: trpc.workers.pathKey() });
-        }}
-      />
-    </Card>
+    </CredentialTable>
   );
 }

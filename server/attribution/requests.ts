@@ -10,7 +10,8 @@ import {
   claimAttributionRequests,
   deferAttributionRequest,
   deleteAttributionRequest,
-  enqueueAttributionRequests,
+  attributionRowJson,
+  enqueueAttributionJson,
   findDeploymentVersion,
   findModelVersion,
 } from "@/server/db/queries/attribution";
@@ -47,7 +48,7 @@ export async function recordInferenceForAttribution(db: Db, input: z.input<typeo
   const version = deployment ?? (fineTuneId ? await findModelVersion(db, fineTuneId) : null);
   if (!version) return false;
   await recordAnsweredInferences(db, [
-    {
+    answeredInferenceRow({
       inferenceId: inferenceId ?? randomUUID(),
       orgId: version.orgId,
       fineTuneId: version.id,
@@ -58,7 +59,7 @@ export async function recordInferenceForAttribution(db: Db, input: z.input<typeo
       completionTokens: usage.completionTokens,
       feeSplit: deployment ?? env.DEPLOYMENT_FEE_SPLIT,
       inferredAt: new Date(),
-    },
+    }),
   ]);
   return true;
 }
@@ -79,12 +80,14 @@ export interface AnsweredInference {
   inferredAt: Date;
 }
 
-/** Queues many answered inferences in one insert: the gateway calls it with each batch, off the request path. */
-export async function recordAnsweredInferences(db: Db, inferences: readonly AnsweredInference[]) {
-  await enqueueAttributionRequests(
-    db,
-    inferences.map(({ feeSplit, ...rest }) => ({ ...rest, platformBps: feeSplit.platformBps, ownerBps: feeSplit.ownerBps, contributorsBps: feeSplit.contributorsBps })),
-  );
+/** An answered inference as the one string its batch keeps until recordAnsweredInferences writes it. */
+export function answeredInferenceRow({ feeSplit, ...rest }: AnsweredInference): string {
+  return attributionRowJson({ ...rest, platformBps: feeSplit.platformBps, ownerBps: feeSplit.ownerBps, contributorsBps: feeSplit.contributorsBps });
+}
+
+/** Queues many answered inferences (rows of answeredInferenceRow) in one insert: the gateway calls it with each batch, off the request path. */
+export async function recordAnsweredInferences(db: Db, rows: readonly string[]) {
+  await enqueueAttributionJson(db, rows);
 }
 
 /** A claimed request is handed to another consumer if this one has not finished it by then. */

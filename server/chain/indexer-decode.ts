@@ -3,15 +3,7 @@
 // address is decoded with its own contract's ABI, so a registry event can only come from the
 // registry. Selectors are looked up in a map built once, not recomputed per log.
 import { decodeEventLog, getAddress, toEventSelector, type AbiEvent, type Address, type Hex, type Log } from "viem";
-import type {
-  chainDatanetRegistrations,
-  chainEpochFundings,
-  chainEpochs,
-  chainEvents,
-  chainModelRegistrations,
-  chainRewardClaims,
-  chainVersionCommits,
-} from "@/server/db/schema";
+import type { indexedLogTables, IndexedLogTableName } from "@/server/db/schema";
 import { tributaryRegistryAbi, tributaryRewardsAbi } from "./abi";
 
 export interface IndexedContracts {
@@ -20,15 +12,7 @@ export interface IndexedContracts {
 }
 
 /** Rows of one batch of logs, per table, ready for one multi-row insert each. */
-export interface DecodedBatch {
-  events: (typeof chainEvents.$inferInsert)[];
-  datanetRegistrations: (typeof chainDatanetRegistrations.$inferInsert)[];
-  versionCommits: (typeof chainVersionCommits.$inferInsert)[];
-  modelRegistrations: (typeof chainModelRegistrations.$inferInsert)[];
-  epochs: (typeof chainEpochs.$inferInsert)[];
-  epochFundings: (typeof chainEpochFundings.$inferInsert)[];
-  rewardClaims: (typeof chainRewardClaims.$inferInsert)[];
-}
+export type DecodedBatch = { [Name in IndexedLogTableName]: (typeof indexedLogTables)[Name]["$inferInsert"][] };
 
 export const emptyBatch = (): DecodedBatch => ({
   events: [],

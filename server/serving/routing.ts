@@ -45,6 +45,21 @@ export function rendezvousOrder<W extends { id: string }>(key: string, pool: rea
     .map(({ w }) => w);
 }
 
+/** Keys' rendezvous orders per worker list: a list is cached as one array until its next read, so each key hashes once per list, not per request. */
+const orders = new WeakMap<readonly ServingWorker[], Map<string, readonly ServingWorker[]>>();
+const MAX_ORDERS_PER_POOL = 10_000;
+
+function cachedRendezvousOrder(key: string, pool: readonly ServingWorker[]): readonly ServingWorker[] {
+  let byKey = orders.get(pool);
+  if (!byKey) orders.set(pool, (byKey = new Map()));
+  let order = byKey.get(key);
+  if (!order) {
+    if (byKey.size >= MAX_ORDERS_PER_POOL) byKey.clear();
+    byKey.set(key, (order = rendezvousOrder(key, pool)));
+  }
+  return order;
+}
+
 /** Requests in flight per worker, counted in this process. */
 export class LoadTracker {
   private readonly inFlight = new Map<string, number>();
@@ -73,7 +88,7 @@ export class LoadTracker {
  * as failover only.
  */
 export function routeOrder(key: string, pool: readonly ServingWorker[], tracker: LoadTracker): ServingWorker[] {
-  const ranked = rendezvousOrder(key, pool);
+  const ranked = cachedRendezvousOrder(key, pool);
   const affinity = ranked.slice(0, AFFINITY_WORKERS);
   const rank = new Map(affinity.map((w, i) => [w.id, i]));
   const utilization = (w: ServingWorker) => tracker.load(w.id) / w.maxBatchSize;

@@ -23,23 +23,48 @@ export async function recordUsage(db: Db, event: UsageEvent) {
   await recordUsageMany(db, [event]);
 }
 
-/** Adds events to the daily rollup (summed per key, deployment and day first). */
-export async function recordUsageMany(db: Db, events: UsageEvent[]) {
-  if (events.length === 0) return;
-  const rows = new Map<string, Omit<UsageDay, "day"> & { keyId: string; deploymentId: string; day: string }>();
-  for (const e of events) {
+/** Events summed per key, deployment and UTC day as they come: a gateway holds a few rows between writes, not an object per request. */
+export class UsageTally {
+  private rows = new Map<string, UsageRow>();
+
+  get size() {
+    return this.rows.size;
+  }
+
+  add(e: UsageEvent) {
     const day = utcDay(e.at ?? new Date());
     const id = `${e.keyId}/${e.deploymentId}/${day}`;
-    const row = rows.get(id) ?? { keyId: e.keyId, deploymentId: e.deploymentId, day, requests: 0, errors: 0, promptTokens: 0, completionTokens: 0 };
+    let row = this.rows.get(id);
+    if (!row) this.rows.set(id, (row = { keyId: e.keyId, deploymentId: e.deploymentId, day, requests: 0, errors: 0, promptTokens: 0, completionTokens: 0 }));
     row.requests += 1;
     row.errors += e.ok ? 0 : 1;
     row.promptTokens += e.promptTokens;
     row.completionTokens += e.completionTokens;
-    rows.set(id, row);
   }
+
+  /** The rows so far; the tally starts again empty. */
+  take(): UsageRow[] {
+    const rows = [...this.rows.values()];
+    this.rows = new Map();
+    return rows;
+  }
+}
+
+type UsageRow = UsageDay & { keyId: string; deploymentId: string };
+
+/** Adds events to the daily rollup (summed per key, deployment and day first). */
+export async function recordUsageMany(db: Db, events: UsageEvent[]) {
+  const tally = new UsageTally();
+  for (const e of events) tally.add(e);
+  await recordUsageRows(db, tally.take());
+}
+
+/** Adds a tally's rows to the daily rollup in one statement. */
+export async function recordUsageRows(db: Db, rows: UsageRow[]) {
+  if (rows.length === 0) return;
   const t = apiUsageDaily;
   const add = (column: PgColumn) => sql`${column} + excluded.${sql.identifier(column.name)}`;
-  const values = [...rows.values()].map(
+  const values = rows.map(
     (r) => sql`(${r.keyId}::uuid, ${r.deploymentId}::uuid, ${r.day}::date, ${r.requests}::int, ${r.errors}::int, ${r.promptTokens}::bigint, ${r.completionTokens}::bigint)`,
   );
   // Columns in the table's order. Events of a key deleted meanwhile (with its org) are dropped

@@ -38,6 +38,31 @@ export function workerUrl(worker: Pick<ServingWorker, "url">, path: string) {
   return new URL(`${worker.url.replace(/\/+$/, "")}${path}`);
 }
 
+/** A worker's base URL as node:http request options, parsed once per URL rather than per call. */
+interface Origin {
+  https: boolean;
+  hostname: string;
+  port: number;
+  /** The base URL's path, without a trailing slash ("" for most workers). */
+  basePath: string;
+}
+
+const origins = new Map<string, Origin>();
+const MAX_ORIGINS = 10_000;
+
+function originOf(baseUrl: string): Origin {
+  let origin = origins.get(baseUrl);
+  if (!origin) {
+    const url = new URL(baseUrl);
+    const https = url.protocol === "https:";
+    // URL keeps IPv6 hosts in brackets; node:http wants them bare.
+    origin = { https, hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(url.port) || (https ? 443 : 80), basePath: url.pathname.replace(/\/+$/, "") };
+    if (origins.size >= MAX_ORIGINS) origins.clear();
+    origins.set(baseUrl, origin);
+  }
+  return origin;
+}
+
 /** A worker's answer; its body is read once, as text, JSON or a web stream, or cancelled. */
 export interface WorkerResponse {
   status: number;
@@ -77,14 +102,15 @@ function workerResponse(res: IncomingMessage): WorkerResponse {
 
 /** One signed call; rejects when the worker cannot be reached or the signal aborts (the error's code says why). */
 export async function callWorker(worker: ServingWorker, method: "GET" | "POST" | "PUT" | "DELETE", path: string, body: unknown, signal?: AbortSignal): Promise<WorkerResponse> {
-  const url = workerUrl(worker, path);
+  const origin = originOf(worker.url);
+  const fullPath = origin.basePath + path;
   const text = body === undefined ? "" : JSON.stringify(body);
-  const headers: Record<string, string | number> = { authorization: signWorkerCall(worker.tokenHash, method, url.pathname, text), "content-length": Buffer.byteLength(text) };
+  const headers: Record<string, string | number> = { authorization: signWorkerCall(worker.tokenHash, method, fullPath, text), "content-length": Buffer.byteLength(text) };
   if (body !== undefined) headers["content-type"] = "application/json";
-  const agent = url.protocol === "https:" ? agents["https:"] : agents["http:"];
+  const options = { method, headers, hostname: origin.hostname, port: origin.port, path: fullPath, agent: origin.https ? agents["https:"] : agents["http:"], signal };
   const send = () =>
     new Promise<WorkerResponse>((resolve, reject) => {
-      const req = (url.protocol === "https:" ? https : http).request(url, { method, headers, agent, signal }, (res) => resolve(workerResponse(res)));
+      const req = (origin.https ? https : http).request(options, (res) => resolve(workerResponse(res)));
       // A kept-alive connection the worker closed just before this call: Node's documented race; a new connection is safe to try.
       req.on("error", (error: NodeJS.ErrnoException) => reject(Object.assign(error, { retry: req.reusedSocket && error.code === "ECONNRESET" })));
       req.end(text);

@@ -8,16 +8,7 @@ import { tributaryRegistryAbi, tributaryRewardsAbi } from "@/server/chain/abi";
 import type { Deployment } from "@/server/chain/deploy";
 import { rewardTree } from "@/server/chain/rewards-merkle";
 import type { Db } from "@/server/db/connect";
-import {
-  chainBlocks,
-  chainDatanetRegistrations,
-  chainEpochFundings,
-  chainEpochs,
-  chainEvents,
-  chainModelRegistrations,
-  chainRewardClaims,
-  chainVersionCommits,
-} from "@/server/db/schema";
+import { chainBlocks, indexedLogTableNames, indexedLogTables, type IndexedLogTableName } from "@/server/db/schema";
 import type { devAccount, startTestChain } from "./chain";
 
 type TestChain = Awaited<ReturnType<typeof startTestChain>>;
@@ -85,19 +76,15 @@ export function logsOf(receipts: TransactionReceipt[], addresses: Address[]) {
   return receipts.flatMap((r) => r.logs.filter((log) => wanted.has(log.address.toLowerCase())).map((log) => ({ txHash: log.transactionHash, logIndex: log.logIndex })));
 }
 
-/** Every row the indexer wrote on a chain (headers aside), ordered, for comparing two databases. */
-export async function indexedTables(db: Db, chainId: number) {
-  const order = [asc(chainEvents.blockNumber), asc(chainEvents.logIndex)] as const;
+/** Every row the indexer wrote on a chain (headers aside), each table in log order, for comparing two databases. */
+export async function indexedTables(db: Db, chainId: number): Promise<{ [Name in IndexedLogTableName]: (typeof indexedLogTables)[Name]["$inferSelect"][] }> {
   const of = sql`chain_id = ${chainId}`;
-  return {
-    events: await db.select().from(chainEvents).where(of).orderBy(...order),
-    datanetRegistrations: await db.select().from(chainDatanetRegistrations).where(of).orderBy(asc(chainDatanetRegistrations.blockNumber), asc(chainDatanetRegistrations.logIndex)),
-    versionCommits: await db.select().from(chainVersionCommits).where(of).orderBy(asc(chainVersionCommits.blockNumber), asc(chainVersionCommits.logIndex)),
-    modelRegistrations: await db.select().from(chainModelRegistrations).where(of).orderBy(asc(chainModelRegistrations.blockNumber), asc(chainModelRegistrations.logIndex)),
-    epochs: await db.select().from(chainEpochs).where(of).orderBy(asc(chainEpochs.blockNumber), asc(chainEpochs.logIndex)),
-    epochFundings: await db.select().from(chainEpochFundings).where(of).orderBy(asc(chainEpochFundings.blockNumber), asc(chainEpochFundings.logIndex)),
-    rewardClaims: await db.select().from(chainRewardClaims).where(of).orderBy(asc(chainRewardClaims.blockNumber), asc(chainRewardClaims.logIndex)),
-  };
+  const rows = [];
+  for (const name of indexedLogTableNames) {
+    const table = indexedLogTables[name];
+    rows.push([name, await db.select().from(table).where(of).orderBy(asc(table.blockNumber), asc(table.logIndex))] as const);
+  }
+  return Object.fromEntries(rows) as Awaited<ReturnType<typeof indexedTables>>;
 }
 
 /** The stored headers that the node no longer has at their height: empty once reorgs are undone. */

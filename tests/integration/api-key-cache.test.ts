@@ -1,7 +1,7 @@
 // The process's API key cache on PGlite and on real Postgres: keys are served from memory while
 // the LISTEN/NOTIFY feed is up, and any change to a key (revoke, scope, expiry, deletion), made by
 // this process or by a plain SQL statement, is refused from the next request on; "last used" is
-// due once a minute. (Another server process's changes: tests/integration/serving-gateway.test.ts.)
+// due once a minute. (Another server process's changes: tests/integration/serving-v1-api.test.ts.)
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Db } from "@/server/db/connect";

@@ -114,25 +114,40 @@ export async function findDeploymentVersion(db: Db, deploymentId: string) {
 type RequestRow = Omit<typeof attributionRequests.$inferInsert, "id" | "status" | "attempts" | "notBefore" | "error" | "createdAt">;
 
 /**
- * Queues inferences for attribution in one statement; an inference id queued already is skipped,
- * and so is an inference whose model version was deleted meanwhile (with its model or org), so
- * one such row does not cost the whole batch.
+ * One row to queue, as the JSON object enqueueAttributionJson reads. The gateway makes it when a
+ * call is answered and holds this one string until its batch is written, rather than the
+ * objects it came from (fewer objects for each garbage collection to copy while they wait).
  */
-export async function enqueueAttributionRequests(db: Db, rows: RequestRow[]) {
+export function attributionRowJson(r: RequestRow): string {
+  return JSON.stringify({
+    inference_id: r.inferenceId,
+    org_id: r.orgId,
+    fine_tune_id: r.fineTuneId,
+    deployment_id: r.deploymentId ?? null,
+    key_id: r.keyId ?? null,
+    // Postgres refuses a JSON escape of a lone surrogate; a bound text value had it replaced by U+FFFD, as this does.
+    output: r.output.toWellFormed(),
+    prompt_tokens: r.promptTokens,
+    completion_tokens: r.completionTokens,
+    platform_bps: r.platformBps ?? 0,
+    owner_bps: r.ownerBps ?? 0,
+    contributors_bps: r.contributorsBps ?? 10000,
+    inferred_at: r.inferredAt.toISOString(),
+  });
+}
+
+/**
+ * Queues inferences (rows of attributionRowJson) for attribution in one statement; an inference id
+ * queued already is skipped, and so is an inference whose model version was deleted meanwhile
+ * (with its model or org), so one such row does not cost the whole batch. The rows travel as one
+ * JSON parameter read by json_to_recordset: building a statement of twelve bound values per row
+ * took the gateway's thread 2-25 ms per 250 rows, four times a second at 1,000 requests/s.
+ */
+export async function enqueueAttributionJson(db: Db, rows: readonly string[]) {
   if (rows.length === 0) return;
-  const t = attributionRequests;
-  const columns = [t.inferenceId, t.orgId, t.fineTuneId, t.deploymentId, t.keyId, t.output, t.promptTokens, t.completionTokens, t.platformBps, t.ownerBps, t.contributorsBps, t.inferredAt];
-  const values = rows.map(
-    (r) =>
-      sql`(${r.inferenceId}, ${r.orgId}::uuid, ${r.fineTuneId}::uuid, ${r.deploymentId ?? null}::uuid, ${r.keyId ?? null}::uuid, ${r.output}, ${r.promptTokens}::int, ${r.completionTokens}::int, ${r.platformBps ?? 0}::int, ${r.ownerBps ?? 0}::int, ${r.contributorsBps ?? 10000}::int, ${r.inferredAt.toISOString()}::timestamptz)`,
-  );
-  const names = sql.join(
-    columns.map((c) => sql.identifier(c.name)),
-    sql`, `,
-  );
   await db.execute(
-    sql`insert into ${t} (${names})
-        select v.* from (values ${sql.join(values, sql`, `)}) as v(${names})
+    sql`insert into ${attributionRequests} (inference_id, org_id, fine_tune_id, deployment_id, key_id, output, prompt_tokens, completion_tokens, platform_bps, owner_bps, contributors_bps, inferred_at)
+        select v.* from json_to_recordset(${`[${rows.join(",")}]`}::json) as v(inference_id text, org_id uuid, fine_tune_id uuid, deployment_id uuid, key_id uuid, output text, prompt_tokens int, completion_tokens int, platform_bps int, owner_bps int, contributors_bps int, inferred_at timestamptz)
         where exists (select 1 from ${fineTunes} where ${fineTunes.id} = v.fine_tune_id)
         on conflict do nothing`,
   );

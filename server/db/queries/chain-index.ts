@@ -17,6 +17,8 @@ import {
   chainModelRegistrations,
   chainRewardClaims,
   chainVersionCommits,
+  indexedLogTableNames,
+  indexedLogTables,
 } from "../schema";
 
 export interface CursorKey {
@@ -103,14 +105,8 @@ export async function writeRange(db: Db, write: RangeWrite): Promise<boolean> {
     const current = await readCursor(tx, write.key, true);
     if (!current || current.number !== write.expected.number || current.hash !== write.expected.hash) return false;
     const { batch } = write;
-    // Events first: the projections' foreign keys point at them.
-    await insertRows(tx, chainEvents, batch.events);
-    await insertRows(tx, chainDatanetRegistrations, batch.datanetRegistrations);
-    await insertRows(tx, chainVersionCommits, batch.versionCommits);
-    await insertRows(tx, chainModelRegistrations, batch.modelRegistrations);
-    await insertRows(tx, chainEpochs, batch.epochs);
-    await insertRows(tx, chainEpochFundings, batch.epochFundings);
-    await insertRows(tx, chainRewardClaims, batch.rewardClaims);
+    // In the list's order: events first, since the projections' foreign keys point at them.
+    for (const name of indexedLogTableNames) await insertRows(tx, indexedLogTables[name], batch[name]);
     if (write.blocks.length > 0) {
       await tx
         .insert(chainBlocks)

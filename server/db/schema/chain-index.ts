@@ -172,3 +172,20 @@ export const chainRewardClaims = pgTable(
     index("chain_reward_claims_contributor_idx").on(t.chainId, t.contributor),
   ],
 );
+
+/**
+ * The tables of decoded logs, by the name each has in a decoded batch (server/chain/indexer-decode.ts),
+ * in the order they are written: events first, since the projections' foreign keys point at them.
+ * The indexer, its benchmark and the tests that compare two indexed databases all go by this list.
+ */
+export const indexedLogTables = {
+  events: chainEvents,
+  datanetRegistrations: chainDatanetRegistrations,
+  versionCommits: chainVersionCommits,
+  modelRegistrations: chainModelRegistrations,
+  epochs: chainEpochs,
+  epochFundings: chainEpochFundings,
+  rewardClaims: chainRewardClaims,
+} as const;
+export type IndexedLogTableName = keyof typeof indexedLogTables;
+export const indexedLogTableNames = Object.keys(indexedLogTables) as IndexedLogTableName[];
