@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the HTTP fixtures' packages, imported where used: the GPU m
     from openai import OpenAI
 
     from fake_server import FakeServer
+    from tributary_worker.serve.engine import Engine
     from tributary_worker.serve.server import ServingServer
 
 @pytest.fixture(autouse=True)
@@ -119,7 +120,7 @@ def disk(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def engine(disk: Path, worker_cache: Path) -> Iterator[Any]:
+def engine(disk: Path, worker_cache: Path) -> Iterator[Engine]:
     from serve_http_helpers import MAX_RANK
 
     from tributary_worker.serve.engine import Engine
@@ -132,7 +133,7 @@ def engine(disk: Path, worker_cache: Path) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def server(engine: Any) -> Iterator[ServingServer]:
+def server(engine: Engine) -> Iterator[ServingServer]:
     from fake_server import TOKEN
     from tributary_worker.serve.server import ServingServer
 

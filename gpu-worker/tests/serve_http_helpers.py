@@ -10,6 +10,7 @@ import httpx2
 
 from fake_server import FakeServer
 from tributary_worker.serve.auth import authorization, signing_key
+from tributary_worker.serve.engine import Engine
 from tributary_worker.serve.server import ServingServer
 from tributary_worker.serve.types import GenerationRequest, SamplingParams
 
@@ -33,7 +34,7 @@ class HmacAuth(httpx2.Auth):
         yield request
 
 
-def engine_answer(engine: Any, prompt_ids: list[int], adapter_id: str | None, **sampling: Any) -> tuple[str, list[int], str | None]:
+def engine_answer(engine: Engine, prompt_ids: list[int], adapter_id: str | None, **sampling: Any) -> tuple[str, list[int], str | None]:
     """(text, token ids, finish reason) straight from the engine, no HTTP."""
     deltas = list(engine.submit(GenerationRequest(prompt_ids=prompt_ids, adapter_id=adapter_id, sampling=SamplingParams(**sampling))))
     return "".join(d.text for d in deltas), [t for d in deltas for t in d.token_ids], deltas[-1].finish_reason

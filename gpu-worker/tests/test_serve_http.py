@@ -21,12 +21,13 @@ from fake_server import TOKEN
 from tributary_worker.device import pick_device
 from tributary_worker.models.resolver import ModelResolver
 from tributary_worker.serve.auth import authorization, signing_key
+from tributary_worker.serve.engine import Engine
 from tributary_worker.serve.server import ServingServer
 
 
 # ---- completions -----------------------------------------------------------------------------
 
-def test_completion_matches_the_engine_with_exact_usage(client: OpenAI, engine: Any) -> None:
+def test_completion_matches_the_engine_with_exact_usage(client: OpenAI, engine: Engine) -> None:
     answer = client.completions.create(model="base", prompt=PROMPT, max_tokens=12, temperature=0)
     ids = completion_ids(engine.tokenizer, PROMPT)
     text, tokens, finish = engine_answer(engine, ids, None, max_tokens=12, temperature=0)
@@ -37,7 +38,7 @@ def test_completion_matches_the_engine_with_exact_usage(client: OpenAI, engine: 
     assert answer.usage.total_tokens == len(ids) + len(tokens)
 
 
-def test_chat_completion_applies_the_chat_template(client: OpenAI, engine: Any) -> None:
+def test_chat_completion_applies_the_chat_template(client: OpenAI, engine: Engine) -> None:
     answer = client.chat.completions.create(model="base", messages=MESSAGES, max_tokens=10, temperature=0)
     ids = engine.tokenizer.apply_chat_template(MESSAGES, add_generation_prompt=True, tokenize=True, return_dict=False)
     text, tokens, finish = engine_answer(engine, list(ids), None, max_tokens=10, temperature=0)
@@ -96,7 +97,7 @@ def test_a_seed_makes_sampling_repeatable(client: OpenAI) -> None:
     assert sample(7) != sample(8)
 
 
-def test_a_client_that_hangs_up_cancels_its_request(server: ServingServer, engine: Any, signed: httpx2.Client) -> None:
+def test_a_client_that_hangs_up_cancels_its_request(server: ServingServer, engine: Engine, signed: httpx2.Client) -> None:
     body = {"model": "base", "prompt": PROMPT, "max_tokens": 2000, "temperature": 1.0, "stream": True}
     with signed.stream("POST", "/v1/completions", json=body) as response:
         assert response.status_code == 200
@@ -152,7 +153,7 @@ def test_a_bad_field_is_a_400_naming_it(client: OpenAI, extra: dict[str, Any], p
     assert error["type"] == "invalid_request_error"
 
 
-def test_a_prompt_longer_than_the_context_is_a_400_naming_the_limit(client: OpenAI, engine: Any) -> None:
+def test_a_prompt_longer_than_the_context_is_a_400_naming_the_limit(client: OpenAI, engine: Engine) -> None:
     long = "word " * 5000
     with pytest.raises(openai.BadRequestError) as completion:
         client.completions.create(model="base", prompt=long, max_tokens=4)

@@ -23,12 +23,13 @@ from serve_http_helpers import MAX_RANK, PROMPT, completion_ids, engine_answer, 
 
 from fake_server import TOKEN, FakeServer, schema_errors
 from tributary_worker.serve.downloads import AdapterFile, AdapterFilesError, fetch_adapter
+from tributary_worker.serve.engine import Engine
 from tributary_worker.serve.server import ServingServer
 
 
 # ---- adapters --------------------------------------------------------------------------------
 
-def test_put_adapter_then_complete_with_it_then_delete(client: OpenAI, signed: httpx2.Client, engine: Any, blobs: FakeServer, server: ServingServer) -> None:
+def test_put_adapter_then_complete_with_it_then_delete(client: OpenAI, signed: httpx2.Client, engine: Engine, blobs: FakeServer, server: ServingServer) -> None:
     put = signed.put("/adapters/a1", json=files_payload(blobs, "adapters/a1"))
     assert put.status_code == 200, put.text
     assert put.json()["id"] == "a1" and put.json()["tier"] == "fetch" and put.json()["loadMs"] > 0
@@ -128,7 +129,7 @@ def test_an_adapter_for_another_base_model_is_422_naming_both(signed: httpx2.Cli
 
 
 def test_out_of_memory_loading_an_adapter_is_a_503_and_the_others_go_on(
-    client: OpenAI, signed: httpx2.Client, engine: Any, blobs: FakeServer, monkeypatch: pytest.MonkeyPatch
+    client: OpenAI, signed: httpx2.Client, engine: Engine, blobs: FakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The engine runs out of GPU memory copying the adapter into its slot (injected at
     LoraModel.load_slot): the PUT and the completion that needed the adapter get 503 out_of_memory
@@ -176,7 +177,7 @@ def test_put_adapter_checks_its_body(signed: httpx2.Client) -> None:
 
 # ---- health and metrics ----------------------------------------------------------------------
 
-def test_health_reports_the_engine(server: ServingServer, engine: Any) -> None:
+def test_health_reports_the_engine(server: ServingServer, engine: Engine) -> None:
     health = httpx2.get(f"{server.url}/health").json()
     assert health["status"] == "ok" and health["baseModel"] == engine.base_model_id == "tiny-llama"
     assert set(health["adapters"]) == {"gpu", "cpu", "disk"}

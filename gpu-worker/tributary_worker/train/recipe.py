@@ -75,8 +75,9 @@ StopFn = Callable[[], str | None]
 EventFn = Callable[[str, str], None]
 EvalFn = Callable[[int, float], None]
 
-# torch.compile's backend for the decoder layers (tests use "eager": tracing without codegen).
-COMPILE_BACKEND: Any = "inductor"
+# torch.compile's backend for the decoder layers: a backend's name, or a function (traced graph,
+# example inputs) -> callable, as torch.compile takes it (the tests pass functions).
+COMPILE_BACKEND: str | Callable[..., Callable[..., object]] = "inductor"
 
 # Held-out rows scored at the start and after each epoch for the loss chart; the final eval
 # report scores all of them. Bounded so a large eval split does not slow training down.
