@@ -1,6 +1,6 @@
 // The gateway's added latency. A stand-in serving worker answers /v1/chat/completions at once; a
 // paced load generator sends the same chat completion to it directly and through the /v1 API
-// (createV1Api's handler, the code behind app/v1/*, on a plain Node server: no Next.js routing)
+// (createV1Api's handler on a plain Node server, as scripts/serve.mjs runs it for /v1)
 // at fixed rates (each pair of runs repeated; the median one is the headline), and overhead =
 // gateway latency percentile − direct latency percentile. The
 // gateway runs against a seeded database (PGlite in memory, or a throwaway Postgres database)
@@ -16,8 +16,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { monitorEventLoopDelay, performance, PerformanceObserver, type EventLoopUtilization } from "node:perf_hooks";
+import { constants, monitorEventLoopDelay, performance, PerformanceObserver, type EventLoopUtilization } from "node:perf_hooks";
 import { createInterface } from "node:readline";
+import v8 from "node:v8";
 import autocannon from "autocannon";
 import postgres from "postgres";
 
@@ -72,18 +73,8 @@ async function serveGateway(workerUrl: string, databaseUrl: string | null) {
   const store = new LocalBlobStore({ root: mkdtempSync(path.join(os.tmpdir(), "bench-gateway-")), appUrl: "http://127.0.0.1", secret: "bench" });
   const v1 = createV1Api(() => ({ db: database.db, store }));
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-      const request = new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers, body: Buffer.concat(chunks) });
-      const response = await v1.chatCompletions(request, { params: Promise.resolve({}) });
-      const body = Buffer.from(await response.arrayBuffer());
-      res.writeHead(response.status, { ...Object.fromEntries(response.headers), "content-length": body.length }).end(body);
-    });
-  });
+  // What the app server (scripts/serve.mjs) does with a request under /v1.
+  const server = http.createServer((req, res) => void v1.handle(req, res));
   server.keepAliveTimeout = 60_000;
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -91,13 +82,22 @@ async function serveGateway(workerUrl: string, databaseUrl: string | null) {
 
   // Each measured run is bracketed by "start [profile]" and "end [profile file]": the gateway
   // answers with its event loop's delays over the run (how long a request waited for it), the
-  // share of the run its thread was busy, and its garbage collections' pauses.
+  // share of the run its thread was busy, its garbage collections' pauses, and how much its old
+  // generation grew (what outlived young-generation collections: major collections follow).
   const { Session } = await import("node:inspector/promises");
   const profiler = new Session();
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   let busySince: EventLoopUtilization = performance.eventLoopUtilization();
   let gcPauses: number[] = [];
-  new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((entry) => entry.duration))).observe({ entryTypes: ["gc"] });
+  let majorGcs = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcPauses.push(entry.duration);
+      if ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs++;
+    }
+  }).observe({ entryTypes: ["gc"] });
+  const oldSpaceBytes = () => v8.getHeapSpaceStatistics().find((space) => space.space_name === "old_space")!.space_used_size;
+  let oldAtStart = 0;
   for await (const line of createInterface({ input: process.stdin })) {
     const [command, argument] = line.split(" ");
     if (command === "start") {
@@ -110,6 +110,8 @@ async function serveGateway(workerUrl: string, databaseUrl: string | null) {
       loopDelay.enable();
       busySince = performance.eventLoopUtilization();
       gcPauses = [];
+      majorGcs = 0;
+      oldAtStart = oldSpaceBytes();
       announce({ started: true });
     }
     if (command === "end") {
@@ -123,7 +125,7 @@ async function serveGateway(workerUrl: string, databaseUrl: string | null) {
       announce({
         eventLoopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
         eventLoopUtilization: performance.eventLoopUtilization(busySince).utilization,
-        gcPausesMs: { count: gcPauses.length, total: gcPauses.reduce((a, b) => a + b, 0), max: Math.max(0, ...gcPauses), over5: gcPauses.filter((p) => p > 5).length },
+        gcPausesMs: { count: gcPauses.length, total: gcPauses.reduce((a, b) => a + b, 0), max: Math.max(0, ...gcPauses), over5: gcPauses.filter((p) => p > 5).length, majorGcs, oldSpaceGrowthMB: (oldSpaceBytes() - oldAtStart) / 1e6 },
       });
     }
     if (line !== "stop") continue;
@@ -207,7 +209,8 @@ interface Run {
   /** Through the gateway: the share of the run the gateway's thread was busy (0-1). */
   gatewayEventLoopUtilization?: number;
   /** Through the gateway: its garbage collections over the run (pauses of its thread). */
-  gatewayGcPausesMs?: { count: number; total: number; max: number; over5: number };
+  /** oldSpaceGrowthMB: the old generation's growth over the run (less what major collections freed, when majorGcs > 0). */
+  gatewayGcPausesMs?: { count: number; total: number; max: number; over5: number; majorGcs: number; oldSpaceGrowthMB: number };
 }
 
 /** Sends `rate` requests a second for `seconds`, each at its time whatever the answers do (open loop); latency from send to the answer's end. */
@@ -380,7 +383,7 @@ async function main() {
     console.log(`${"".padEnd(20)}CPU ms per request (user + system): gateway ${pair("gatewayUser", "gatewaySystem")}, worker ${pair("workerUser", "workerSystem")}, load generator ${pair("loadGeneratorUser", "loadGeneratorSystem")}`);
     const gc = r.gateway.gatewayGcPausesMs!;
     console.log(`${"".padEnd(20)}gateway event-loop delay: p50 ${loop.p50.toFixed(2)} ms, p99 ${loop.p99.toFixed(2)} ms, max ${loop.max.toFixed(1)} ms; busy ${(100 * r.gateway.gatewayEventLoopUtilization!).toFixed(0)} % of the run`);
-    console.log(`${"".padEnd(20)}gateway GC: ${gc.count} pauses, ${gc.total.toFixed(0)} ms in all, longest ${gc.max.toFixed(1)} ms, ${gc.over5} over 5 ms`);
+    console.log(`${"".padEnd(20)}gateway GC: ${gc.count} pauses, ${gc.total.toFixed(0)} ms in all, longest ${gc.max.toFixed(1)} ms, ${gc.over5} over 5 ms; old generation ${gc.oldSpaceGrowthMB >= 0 ? "+" : ""}${gc.oldSpaceGrowthMB.toFixed(1)} MB, ${gc.majorGcs} major`);
   }
   if (cap) console.log(`capacity (10 connections, ${capacitySeconds} s): direct ${cap.direct.requestsPerSecond.toFixed(0)}/s, gateway ${cap.gateway.requestsPerSecond.toFixed(0)}/s (${cap.gateway.errors} errors, ${cap.gateway.non2xx} non-2xx)`);
   console.log(`usage metered: ${usage.requests} requests (${usage.errors} errors) of ${gatewayRequests} sent through the gateway (autocannon's last requests in flight may not arrive)`);

@@ -1,11 +1,12 @@
 // `npm run dev`: migrates the embedded (or configured) database, starts the local chain (anvil,
-// contracts deployed once; LOCAL_CHAIN, unless CHAIN_RPC_URL is set), serves the app, and starts
-// a local worker (LOCAL_WORKER).
+// contracts deployed once; LOCAL_CHAIN, unless CHAIN_RPC_URL is set), serves the app
+// (scripts/serve.mjs --dev: Next in development mode, /v1 ahead of it), and starts a local worker
+// (LOCAL_WORKER). Changes to the /v1 API's code need a restart: the handler is handed over once.
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Anvil } from "./anvil";
 import { describeError, migrateConfiguredDatabase } from "./migrate";
 
-/** The port `next dev` will listen on, from -p/--port as Next reads them, else PORT, else 3000. */
+/** The port the app server will listen on, from -p/--port as scripts/serve.mjs reads them, else PORT, else 3000. */
 function devPort(args: string[]): number {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -37,7 +38,7 @@ async function main() {
   const token = env.LOCAL_WORKER ? await ensureLocalWorkerToken() : null;
   const chain = !env.CHAIN_RPC_URL && env.LOCAL_CHAIN ? await startChain(env.DATA_DIR, env.CHAIN_PORT) : null;
 
-  const next = spawn("npx", ["next", "dev", ...args], { stdio: "inherit" });
+  const app = spawn(process.execPath, ["scripts/serve.mjs", "--dev", ...args], { stdio: "inherit" });
   let worker: ChildProcess | null = null;
   if (token) {
     startLocalWorker({ url: `http://127.0.0.1:${devPort(args)}`, token, name: "local worker" })
@@ -50,10 +51,10 @@ async function main() {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
       worker?.kill("SIGTERM");
-      next.kill(signal);
+      app.kill(signal);
     });
   }
-  next.on("exit", async (code) => {
+  app.on("exit", async (code) => {
     worker?.kill("SIGTERM");
     // A graceful stop: anvil writes its state file, so the next start has every commit.
     await chain?.stop();

@@ -1,6 +1,6 @@
 // The app server Playwright starts (see playwright.config.ts): a fresh database in
 // .data/e2e, migrated, a local chain (anvil on a free port, contracts deployed), then a
-// production build served on 127.0.0.1:3100.
+// production build served on 127.0.0.1:3100 by the app server (scripts/serve.mjs, as `npm start`).
 import { spawn, type SpawnOptions } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -48,7 +48,7 @@ async function main() {
   const { startLocalChain } = await import("./local-chain");
   const { anvil } = await startLocalChain({ dataDir, port: await freePort() });
 
-  const server = spawn("npx", ["next", "start", "-H", "127.0.0.1", "-p", "3100"], options);
+  const server = spawn(process.execPath, ["scripts/serve.mjs", "-H", "127.0.0.1", "-p", "3100"], options);
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => server.kill(signal));
   server.on("exit", async (code) => {
     await anvil.stop();

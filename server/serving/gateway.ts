@@ -7,8 +7,8 @@ import type { BlobStore } from "@/server/storage/types";
 import { endpointPath, OpenAIError, workerBody, type ChatRequest, type CompletionRequest, type Endpoint } from "./openai";
 import { RefreshingCache } from "./refreshing-cache";
 import { LoadTracker, onlineServingWorkers, routeOrder } from "./routing";
-import { SSE_DONE, sseEvent, sseHeaders, SseParser } from "./sse";
-import { callWorker, describeFetchError, readWorkerError, type OpenAIErrorBody, type ServingWorker, type WorkerResponse } from "./worker-client";
+import { SSE_DONE, sseEvent, SseParser } from "./sse";
+import { Cancel, callWorker, describeFetchError, readWorkerError, type OpenAIErrorBody, type ServingWorker, type WorkerResponse } from "./worker-client";
 
 export interface GatewayDeps {
   db: Db;
@@ -59,6 +59,9 @@ export interface Outcome {
 /** The output kept for attribution is cut here: a longer answer is attributed by its beginning (and still metered whole). */
 export const MAX_OUTPUT_CHARS = 128 * 1024;
 
+/** What the client is answered: the completion as JSON, or its SSE events to stream. */
+export type Answer = { stream: false; body: string } | { stream: true; events: ReadableStream<Uint8Array> };
+
 export type PreloadResult = { ok: true; tier: string; loadMs: number } | { ok: false; status: number | null; message: string };
 
 interface Usage {
@@ -95,8 +98,6 @@ class OutputCollector {
       .join("\n\n");
   }
 }
-
-const jsonHeaders = { "content-type": "application/json" };
 
 const failed = (workerId: string | null, error: string): Outcome => ({ ok: false, workerId, promptTokens: 0, completionTokens: 0, completionId: null, output: "", error });
 
@@ -136,11 +137,11 @@ export class Gateway {
   }
 
   /** PUT /adapters/{id} with freshly signed URLs of the adapter's files. */
-  async preload(worker: ServingWorker, adapterId: string, files: Target["adapterFiles"], signal?: AbortSignal): Promise<PreloadResult> {
+  async preload(worker: ServingWorker, adapterId: string, files: Target["adapterFiles"], cancel?: Cancel): Promise<PreloadResult> {
     const { store } = this.deps;
     try {
       const signed = await Promise.all(files.map(async (f) => ({ name: f.name, url: await store.presignGet(f.key, { expiresInSeconds: this.options.adapterUrlSeconds }) })));
-      const response = await callWorker(worker, "PUT", `/adapters/${encodeURIComponent(adapterId)}`, { files: signed }, signal ?? AbortSignal.timeout(this.options.firstTokenTimeoutMs));
+      const response = await callWorker(worker, "PUT", `/adapters/${encodeURIComponent(adapterId)}`, { files: signed }, cancel ?? Cancel.after(this.options.firstTokenTimeoutMs, `no answer within ${this.options.firstTokenTimeoutMs / 1000} s`));
       if (!response.ok) return { ok: false, status: response.status, message: (await readWorkerError(response)).message };
       const body = (await response.json()) as { tier?: string; loadMs?: number };
       return { ok: true, tier: String(body.tier ?? "gpu"), loadMs: Number(body.loadMs ?? 0) };
@@ -152,7 +153,7 @@ export class Gateway {
   /** DELETE /adapters/{id}; best effort (a worker that is gone has nothing to evict). */
   async evict(worker: ServingWorker, adapterId: string) {
     try {
-      const response = await callWorker(worker, "DELETE", `/adapters/${encodeURIComponent(adapterId)}`, undefined, AbortSignal.timeout(10_000));
+      const response = await callWorker(worker, "DELETE", `/adapters/${encodeURIComponent(adapterId)}`, undefined, Cancel.after(10_000, "no answer within 10 s"));
       response.cancel();
       return response.ok;
     } catch {
@@ -165,7 +166,7 @@ export class Gateway {
    * Rejects with an OpenAIError when no worker could (503) or the worker refused the request
    * itself (its 4xx, passed on). `onSettled` runs once with the usage when the answer ends.
    */
-  async complete(target: Target, endpoint: Endpoint, request: ChatRequest | CompletionRequest, opts: { signal?: AbortSignal; onSettled?: (outcome: Outcome) => void } = {}): Promise<Response> {
+  async complete(target: Target, endpoint: Endpoint, request: ChatRequest | CompletionRequest, opts: { client?: Cancel; onSettled?: (outcome: Outcome) => void } = {}): Promise<Answer> {
     const settle = once(opts.onSettled);
     const workers = await this.workersFor(target.orgId, target.baseModel);
     if (workers.length === 0) {
@@ -175,7 +176,7 @@ export class Gateway {
     const failures: string[] = [];
     for (const worker of this.order(target.adapterId ?? "base", workers)) {
       try {
-        return await this.attempt(worker, target, endpoint, request, opts.signal, settle);
+        return await this.attempt(worker, target, endpoint, request, opts.client, settle);
       } catch (error) {
         if (!(error instanceof WorkerFailure)) {
           settle(failed(worker.id, error instanceof Error ? error.message : String(error)));
@@ -183,32 +184,31 @@ export class Gateway {
         }
         this.penalize(worker.id);
         failures.push(`${worker.name}: ${error.message}`);
-        if (opts.signal?.aborted) break;
+        if (opts.client?.cancelled) break;
       }
     }
     settle(failed(null, failures.join("; ")));
     throw new OpenAIError(503, `Every worker serving ${target.baseModel} failed before answering (${failures.join("; ")}). Retry shortly.`, "server_error", "worker_unavailable", null, { "retry-after": "5" });
   }
 
-  private async attempt(worker: ServingWorker, target: Target, endpoint: Endpoint, request: ChatRequest | CompletionRequest, signal: AbortSignal | undefined, settle: (o: Outcome) => void): Promise<Response> {
+  private async attempt(worker: ServingWorker, target: Target, endpoint: Endpoint, request: ChatRequest | CompletionRequest, client: Cancel | undefined, settle: (o: Outcome) => void): Promise<Answer> {
     const end = this.loads.begin(worker.id);
-    const controller = new AbortController();
-    const onClientAbort = () => controller.abort(new Error("the client went away"));
-    signal?.addEventListener("abort", onClientAbort, { once: true });
-    let timer = setTimeout(() => controller.abort(new Error(`no first token within ${this.options.firstTokenTimeoutMs / 1000} s`)), this.options.firstTokenTimeoutMs);
+    const cancel = new Cancel();
+    const offClient = client?.onCancel((reason) => cancel.cancel(reason)) ?? (() => {});
+    let timer = setTimeout(() => cancel.cancel(new Error(`no first token within ${this.options.firstTokenTimeoutMs / 1000} s`)), this.options.firstTokenTimeoutMs);
     const cleanup = () => {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onClientAbort);
+      offClient();
       end();
     };
     const body = workerBody(endpoint, request, target.adapterId ?? "base");
-    const call = () => callWorker(worker, "POST", endpointPath[endpoint], body, controller.signal);
+    const call = () => callWorker(worker, "POST", endpointPath[endpoint], body, cancel);
     try {
       let response = await call();
       if (response.status === 404 && target.adapterId) {
         const error = await readWorkerError(response);
         if (error.code !== "adapter_not_loaded") throw new WorkerFailure(`404 ${error.message}`);
-        const loaded = await this.preload(worker, target.adapterId, target.adapterFiles, controller.signal);
+        const loaded = await this.preload(worker, target.adapterId, target.adapterFiles, cancel);
         if (!loaded.ok && loaded.status === 422) throw new OpenAIError(422, `The adapter of ${target.model} cannot be loaded: ${loaded.message}`, "invalid_request_error", "adapter_invalid");
         if (!loaded.ok) throw new WorkerFailure(`loading the adapter failed: ${loaded.message}`);
         response = await call();
@@ -221,25 +221,24 @@ export class Gateway {
       }
       if (!request.stream) {
         clearTimeout(timer);
-        timer = setTimeout(() => controller.abort(new Error(`no answer within ${this.options.idleTimeoutMs / 1000} s`)), this.options.idleTimeoutMs);
+        timer = setTimeout(() => cancel.cancel(new Error(`no answer within ${this.options.idleTimeoutMs / 1000} s`)), this.options.idleTimeoutMs);
         const json = (await response.json()) as Chunk & Record<string, unknown>;
         cleanup();
         json.model = target.model;
         const output = new OutputCollector();
         output.add(json);
         settle({ ok: true, workerId: worker.id, promptTokens: json.usage?.prompt_tokens ?? 0, completionTokens: json.usage?.completion_tokens ?? 0, completionId: output.id, output: output.text() });
-        // What Response.json answers, without its second serialisation pass (a third of its cost).
-        return new Response(JSON.stringify(json), { headers: jsonHeaders });
+        return { stream: false, body: JSON.stringify(json) };
       }
-      return await this.relay(worker, response, target, Boolean(request.stream_options?.include_usage), controller, () => {
+      return await this.relay(worker, response, target, Boolean(request.stream_options?.include_usage), cancel, () => {
         clearTimeout(timer);
-        timer = setTimeout(() => controller.abort(new Error(`the worker sent nothing for ${this.options.idleTimeoutMs / 1000} s`)), this.options.idleTimeoutMs);
+        timer = setTimeout(() => cancel.cancel(new Error(`the worker sent nothing for ${this.options.idleTimeoutMs / 1000} s`)), this.options.idleTimeoutMs);
       }, cleanup, settle);
     } catch (error) {
       cleanup();
       if (error instanceof OpenAIError || error instanceof WorkerFailure) throw error;
-      if (signal?.aborted) throw new OpenAIError(499, "The client closed the request.", "invalid_request_error", "client_closed");
-      throw new WorkerFailure(controller.signal.aborted ? describeFetchError(controller.signal.reason) : describeFetchError(error));
+      if (client?.cancelled) throw new OpenAIError(499, "The client closed the request.", "invalid_request_error", "client_closed");
+      throw new WorkerFailure(describeFetchError(cancel.reason ?? error));
     }
   }
 
@@ -248,7 +247,7 @@ export class Gateway {
    * caller fails over), then streams the rest to the client. A failure after that ends the
    * client's stream with an OpenAI error event.
    */
-  private async relay(worker: ServingWorker, response: WorkerResponse, target: Target, includeUsage: boolean, controller: AbortController, resetIdle: () => void, cleanup: () => void, settle: (o: Outcome) => void): Promise<Response> {
+  private async relay(worker: ServingWorker, response: WorkerResponse, target: Target, includeUsage: boolean, cancel: Cancel, resetIdle: () => void, cleanup: () => void, settle: (o: Outcome) => void): Promise<Answer> {
     const reader = response.stream().getReader();
     const parser = new SseParser();
     const early: Chunk[] = [];
@@ -291,7 +290,7 @@ export class Gateway {
       }
     } catch (error) {
       await reader.cancel().catch(() => {});
-      throw error instanceof WorkerFailure ? error : new WorkerFailure(controller.signal.aborted ? describeFetchError(controller.signal.reason) : describeFetchError(error));
+      throw error instanceof WorkerFailure ? error : new WorkerFailure(describeFetchError(cancel.reason ?? error));
     }
     resetIdle();
 
@@ -333,7 +332,7 @@ export class Gateway {
           cleanup();
           settle(outcome(true));
         } catch (error) {
-          const reason = error instanceof WorkerFailure ? error.message : controller.signal.aborted ? describeFetchError(controller.signal.reason) : describeFetchError(error);
+          const reason = error instanceof WorkerFailure ? error.message : describeFetchError(cancel.reason ?? error);
           const message = `The worker serving ${target.model} failed mid-answer (${reason}). The answer is incomplete; retry the request.`;
           out.enqueue(sseEvent({ error: { message, type: "server_error", param: null, code: "worker_failed" } }));
           out.close();
@@ -343,13 +342,13 @@ export class Gateway {
         }
       },
       async cancel() {
-        controller.abort(new Error("the client went away"));
+        cancel.cancel(new Error("the client went away"));
         await reader.cancel().catch(() => {});
         cleanup();
         settle(outcome(false, "the client went away"));
       },
     });
-    return new Response(stream, { headers: sseHeaders });
+    return { stream: true, events: stream };
   }
 }
 

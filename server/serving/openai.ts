@@ -1,6 +1,8 @@
 // OpenAI's wire format at the public /v1 edge: request bodies (validated, with the field named
 // when one is wrong), error objects with their HTTP statuses, and the body sent on to a worker.
+import type { ServerResponse } from "node:http";
 import { z } from "zod";
+import { sendJson } from "./node-http";
 import type { OpenAIErrorBody } from "./worker-client";
 
 export class OpenAIError extends Error {
@@ -24,8 +26,9 @@ export class OpenAIError extends Error {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
   }
 
-  toResponse() {
-    return Response.json(this.body, { status: this.status, headers: this.headers });
+  /** Answers the request with this error object. */
+  send(res: ServerResponse) {
+    sendJson(res, this.status, JSON.stringify(this.body), this.headers);
   }
 }
 

@@ -42,7 +42,9 @@ export async function askThroughGateway(db: Db, gateway: Gateway, ctx: OrgContex
   const run = async (variant: string, target: Target) => {
     const started = performance.now();
     try {
-      const answer = (await (await gateway.complete(target, "chat", request)).json()) as Answer;
+      const answered = await gateway.complete(target, "chat", request);
+      if (answered.stream) throw new Error("the gateway streamed an answer the playground asked for whole");
+      const answer = JSON.parse(answered.body) as Answer;
       return {
         variant,
         text: answer.choices[0]?.message.content ?? "",

@@ -5,6 +5,7 @@
 // path has no database round trip; the batch writes usage, "last used", the limits' give-backs,
 // and the answered calls queued for attribution (with their output and the deployment's fee split).
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { setImmediate } from "node:timers/promises";
 import { answeredInferenceRow, recordAnsweredInferences } from "@/server/attribution/requests";
 import type { Db } from "@/server/db/connect";
@@ -14,16 +15,16 @@ import { keyCanUse, touchApiKeys, type ApiKeyPrincipal } from "./api-keys";
 import { findDeploymentForGateway, listCallableDeployments, type GatewayDeployment } from "./deployments";
 import { gatewayFor, type Gateway, type GatewayOptions } from "./gateway";
 import { chatRequestSchema, completionRequestSchema, estimateTokens, OpenAIError, parseRequest, type Endpoint } from "./openai";
+import { readBody, sendEvents, sendJson } from "./node-http";
 import { RateLimiter } from "./rate-limit";
 import { RefreshingCache } from "./refreshing-cache";
+import { Cancel } from "./worker-client";
 import { recordUsageRows, UsageTally, type UsageEvent } from "./usage";
 
 export interface V1ApiDeps {
   db: Db;
   store: BlobStore;
 }
-
-type RouteContext = { params: Promise<Record<string, string | string[]>> };
 
 /** Deployment lookups kept per process at most. */
 const MAX_CACHED_DEPLOYMENTS = 10_000;
@@ -46,27 +47,24 @@ const notFound = (model: string) =>
 /** Largest request body; the worker refuses bodies over 8 MiB too. */
 const MAX_BODY_BYTES = 8 << 20;
 
+const tooLarge = () => new OpenAIError(413, `The request body is larger than ${MAX_BODY_BYTES >> 20} MiB.`, "invalid_request_error", "request_too_large");
+
 /** The body as JSON, read up to MAX_BODY_BYTES (413 beyond, 400 when it is not JSON). */
-async function readJson(req: Request): Promise<unknown> {
-  const tooLarge = () => new OpenAIError(413, `The request body is larger than ${MAX_BODY_BYTES >> 20} MiB.`, "invalid_request_error", "request_too_large");
-  if (Number(req.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = req.body?.getReader();
-  for (let part = await reader?.read(); part && !part.done; part = await reader!.read()) {
-    size += part.value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader!.cancel();
-      throw tooLarge();
-    }
-    chunks.push(part.value);
-  }
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const body = await readBody(req, MAX_BODY_BYTES, tooLarge);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    return JSON.parse(body.toString("utf8"));
   } catch {
     throw new OpenAIError(400, "We could not parse the JSON body of your request. Send a JSON object with Content-Type: application/json.", "invalid_request_error", "invalid_json");
   }
 }
+
+/** The /v1 endpoints by path, and the method each takes. */
+const endpoints: Record<string, { method: string; endpoint: Endpoint | "models" }> = {
+  "/v1/chat/completions": { method: "POST", endpoint: "chat" },
+  "/v1/completions": { method: "POST", endpoint: "completions" },
+  "/v1/models": { method: "GET", endpoint: "models" },
+};
 
 /** Answered calls' rows cut into inserts of at most ATTRIBUTION_ROWS_PER_INSERT rows and about ATTRIBUTION_CHARS_PER_INSERT characters. */
 function* insertBatches(rows: string[]): Generator<string[]> {
@@ -133,8 +131,8 @@ export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<Gatew
   /** The deployment by name in the key's org, cached like the gateway's worker lists. */
   const deployment = (orgId: string, name: string) => deploymentCache.get(`${orgId}\0${name}`, () => findDeploymentForGateway(deps().db, orgId, name));
 
-  async function authenticate(req: Request): Promise<ApiKeyPrincipal> {
-    const { result, touch } = await apiKeyCacheFor(deps().db).authenticate(req.headers.get("authorization"));
+  async function authenticate(req: IncomingMessage): Promise<ApiKeyPrincipal> {
+    const { result, touch } = await apiKeyCacheFor(deps().db).authenticate(req.headers.authorization ?? null);
     if (!result.ok) throw new OpenAIError(401, result.message, "invalid_request_error", "invalid_api_key");
     if (touch) {
       touched.add(result.key.keyId);
@@ -142,19 +140,6 @@ export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<Gatew
     }
     return result.key;
   }
-
-  /** Runs a handler, answering any OpenAIError as its error object and anything else as a 500. */
-  const handle =
-    <C>(fn: (req: Request, ctx: C) => Promise<Response>) =>
-    async (req: Request, ctx: C): Promise<Response> => {
-      try {
-        return await fn(req, ctx);
-      } catch (error) {
-        if (error instanceof OpenAIError) return error.toResponse();
-        console.error("v1 api error", error);
-        return new OpenAIError(500, "The server failed to handle this request; retry later.", "server_error").toResponse();
-      }
-    };
 
   async function callable(key: ApiKeyPrincipal, name: string) {
     const found = await deployment(key.orgId, name);
@@ -167,49 +152,71 @@ export function createV1Api(deps: () => V1ApiDeps, gatewayOptions: Partial<Gatew
     return found;
   }
 
-  const completion = (endpoint: Endpoint) =>
-    handle(async (req: Request) => {
-      const key = await authenticate(req);
-      const json = await readJson(req);
-      const request = endpoint === "chat" ? parseRequest(chatRequestSchema, json) : parseRequest(completionRequestSchema, json);
-      const found = await callable(key, request.model);
-      const admitted = await limiter().admit(key, { tokens: estimateTokens(endpoint, request) });
-      if (!admitted.ok) {
-        throw new OpenAIError(429, admitted.message, admitted.limit, "rate_limit_exceeded", null, { "retry-after": String(admitted.retryAfterSeconds) });
-      }
-      const target = { orgId: key.orgId, baseModel: found.baseModel, adapterId: found.fineTuneId, adapterFiles: found.adapterFiles, model: found.name };
-      return gateway().complete(target, endpoint, request, {
-        signal: req.signal,
-        onSettled: (outcome) => {
-          limiter().settle(admitted.reservation, outcome.promptTokens + outcome.completionTokens);
-          const { promptTokens, completionTokens } = outcome;
-          // Only answered calls earn their contributors anything; failed and abandoned ones are metered as errors.
-          const inference = outcome.ok
-            ? answeredInferenceRow({ inferenceId: outcome.completionId ?? randomUUID(), orgId: key.orgId, fineTuneId: found.fineTuneId, deploymentId: found.id, keyId: key.keyId, output: outcome.output, promptTokens, completionTokens, feeSplit: found.feeSplit, inferredAt: new Date() })
-            : null;
-          record({ keyId: key.keyId, deploymentId: found.id, promptTokens, completionTokens, ok: outcome.ok }, inference);
-        },
-      });
+  async function completion(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse) {
+    const key = await authenticate(req);
+    const json = await readJson(req);
+    const request = endpoint === "chat" ? parseRequest(chatRequestSchema, json) : parseRequest(completionRequestSchema, json);
+    const found = await callable(key, request.model);
+    const admitted = await limiter().admit(key, { tokens: estimateTokens(endpoint, request) });
+    if (!admitted.ok) {
+      throw new OpenAIError(429, admitted.message, admitted.limit, "rate_limit_exceeded", null, { "retry-after": String(admitted.retryAfterSeconds) });
+    }
+    const target = { orgId: key.orgId, baseModel: found.baseModel, adapterId: found.fineTuneId, adapterFiles: found.adapterFiles, model: found.name };
+    // A client that leaves before its answer is complete: the gateway stops waiting for the worker.
+    const client = new Cancel();
+    res.once("close", () => {
+      if (!res.writableFinished) client.cancel(new Error("the client went away"));
     });
+    const answer = await gateway().complete(target, endpoint, request, {
+      client,
+      onSettled: (outcome) => {
+        limiter().settle(admitted.reservation, outcome.promptTokens + outcome.completionTokens);
+        const { promptTokens, completionTokens } = outcome;
+        // Only answered calls earn their contributors anything; failed and abandoned ones are metered as errors.
+        const inference = outcome.ok
+          ? answeredInferenceRow({ inferenceId: outcome.completionId ?? randomUUID(), orgId: key.orgId, fineTuneId: found.fineTuneId, deploymentId: found.id, keyId: key.keyId, output: outcome.output, promptTokens, completionTokens, feeSplit: found.feeSplit, inferredAt: new Date() })
+          : null;
+        record({ keyId: key.keyId, deploymentId: found.id, promptTokens, completionTokens, ok: outcome.ok }, inference);
+      },
+    });
+    if (answer.stream) await sendEvents(res, answer.events);
+    else sendJson(res, 200, answer.body);
+  }
 
   const modelObject = (d: { name: string; createdAt: Date }) => ({ id: d.name, object: "model" as const, created: Math.floor(d.createdAt.getTime() / 1000), owned_by: "tributary" });
 
+  async function models(req: IncomingMessage, res: ServerResponse, name: string | null) {
+    const key = await authenticate(req);
+    const rows = await listCallableDeployments(deps().db, key.orgId, key.deploymentIds);
+    if (name === null) return sendJson(res, 200, JSON.stringify({ object: "list", data: rows.map(modelObject) }));
+    const row = rows.find((r) => r.name === name);
+    if (!row) throw notFound(name);
+    sendJson(res, 200, JSON.stringify(modelObject(row)));
+  }
+
+  function route(req: IncomingMessage, res: ServerResponse): Promise<void> | void {
+    const path = (req.url ?? "/").split("?", 1)[0]!;
+    const model = path.startsWith("/v1/models/") ? decodeURIComponent(path.slice("/v1/models/".length)) : null;
+    const found = model === null ? endpoints[path] : { method: "GET", endpoint: "models" as const };
+    if (!found) throw new OpenAIError(404, `Unknown request URL: ${req.method} ${path}. The API has POST /v1/chat/completions, POST /v1/completions, GET /v1/models and GET /v1/models/{model}.`, "invalid_request_error", "unknown_url");
+    if (req.method !== found.method) {
+      throw new OpenAIError(405, `Use ${found.method} for ${path}.`, "invalid_request_error", "method_not_allowed", null, { allow: found.method });
+    }
+    return found.endpoint === "models" ? models(req, res, model) : completion(found.endpoint, req, res);
+  }
+
   return {
-    models: handle(async (req: Request) => {
-      const key = await authenticate(req);
-      const rows = await listCallableDeployments(deps().db, key.orgId, key.deploymentIds);
-      return Response.json({ object: "list", data: rows.map(modelObject) });
-    }),
-    model: handle(async (req: Request, ctx: RouteContext) => {
-      const key = await authenticate(req);
-      const name = String((await ctx.params).model ?? "");
-      const rows = await listCallableDeployments(deps().db, key.orgId, key.deploymentIds);
-      const row = rows.find((r) => r.name === name);
-      if (!row) throw notFound(name);
-      return Response.json(modelObject(row));
-    }),
-    chatCompletions: completion("chat"),
-    completions: completion("completions"),
+    /** Answers a request under /v1; every failure is answered as an OpenAI error object (500 for the unexpected). */
+    async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      try {
+        await route(req, res);
+      } catch (error) {
+        if (error instanceof OpenAIError) return error.send(res);
+        if (error instanceof URIError) return new OpenAIError(400, `The model name in ${req.url} is not valid percent-encoding.`, "invalid_request_error", "invalid_url").send(res);
+        console.error("v1 api error", error);
+        new OpenAIError(500, "The server failed to handle this request; retry later.", "server_error").send(res);
+      }
+    },
     /** Writes buffered usage, "last used" times, unused limits and answered calls now (tests, and shutdown). */
     flushUsage,
   };

@@ -1,6 +1,7 @@
 // The app's HTTP edges that a real worker and a real API client talk to, served by the same
-// handlers the Next routes export (worker protocol, signed blob URLs, the public /v1 API) on a
-// plain Node server, so a test can run them against one test database without `next`.
+// handlers the app serves (the worker protocol's and signed blob URLs' Next routes, the public
+// /v1 API as scripts/serve.mjs answers it) on a plain Node server, so a test can run them against
+// one test database without `next`.
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -51,16 +52,13 @@ export async function startControlPlane(options: { db: Db; blobs: BlobStore; blo
       const key = decodeURIComponent(blob[1]!);
       return { handler: (req) => handleBlobRequest(req, { store, secret: options.blobSecret, op: method === "GET" ? "get" : "put", key }), params: {} };
     }
-    if (method === "GET" && path === "/v1/models") return { handler: v1.models, params: {} };
-    const model = /^\/v1\/models\/(.+)$/.exec(path);
-    if (method === "GET" && model) return { handler: v1.model, params: { model: decodeURIComponent(model[1]!) } };
-    if (method === "POST" && path === "/v1/chat/completions") return { handler: v1.chatCompletions, params: {} };
-    if (method === "POST" && path === "/v1/completions") return { handler: v1.completions, params: {} };
     return null;
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse) {
     const target = new URL(req.url ?? "/", url);
+    // As the app server does: /v1 goes to its handler on Node's request and response.
+    if (target.pathname.startsWith("/v1/")) return v1.handle(req, res);
     const found = route(req.method ?? "GET", target.pathname);
     if (!found) return res.writeHead(404).end();
     const chunks: Buffer[] = [];

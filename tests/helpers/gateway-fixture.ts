@@ -1,7 +1,7 @@
 // One test file's deployments-and-gateway setup (tests/integration/serving-*.test.ts): a test
 // database with an org, the database's gateway with short timeouts and no caching, stand-in
-// serving workers, deployed versions, an API key for every deployment, and calls to the /v1 API's
-// handlers. Registers its own beforeAll/afterAll hooks; call it once at the top of a test file.
+// serving workers, deployed versions, an API key for every deployment, and calls to the /v1 API
+// over HTTP, served as the app server serves it. Registers its own beforeAll/afterAll hooks; call it once at the top of a test file.
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll } from "vitest";
 import type { Db } from "@/server/db/connect";
@@ -17,6 +17,7 @@ import { createTestDatabase, type TestDatabase } from "./db";
 import type { FakeServingWorker } from "./fake-serving-worker";
 import { createOrgWithOwner, type TestOrg } from "./orgs";
 import { registeredServingWorker, trainedVersionWithAdapter } from "./serving";
+import { serveV1, v1Headers } from "./v1-server";
 
 /**
  * One event of a relayed stream: a completion chunk in OpenAI's shape, or the error event that
@@ -60,6 +61,7 @@ export function gatewayFixture() {
   };
   const db = () => ready(database).db;
   const api = createV1Api(() => ({ db: db(), store: testBlobs }));
+  let v1: Awaited<ReturnType<typeof serveV1>> | undefined;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -67,10 +69,12 @@ export function gatewayFixture() {
     gateway = gatewayFor({ db: database.db, store: testBlobs }, { firstTokenTimeoutMs: 3000, idleTimeoutMs: 3000, cacheTtlMs: 0, penaltyMs: 0 });
     org = await createOrgWithOwner(database.db, "Servers");
     orgId = (await database.db.select({ id: organizations.id }).from(organizations).where(eq(organizations.slug, org.slug)))[0]!.id;
+    v1 = await serveV1(api);
     keySecret = (await createApiKey(database.db, { orgId, name: "all", createdBy: null, deploymentIds: null, expiresAt: null, requestsPerMinute: null, tokensPerMinute: null })).secret;
   });
   afterAll(async () => {
     // Written before the database closes, rather than by a timer after it.
+    await v1?.close();
     if (database) await api.flushUsage();
     await Promise.all(fakes.map((f) => f.stop()));
     if (database) await closeApiKeyCache(database.db);
@@ -123,12 +127,14 @@ export function gatewayFixture() {
       return { ...version, id, status, row: row! };
     },
 
-    /** POST to the /v1 API's handler for chat or completions, with `key` (default: the fixture's) and `body` as JSON, or `raw` as it is. */
+    /** POST to the /v1 API's chat or completions, with `key` (default: the fixture's) and `body` as JSON, or `raw` as it is. */
     post(path: "chat" | "completions", body: unknown, key: string | null = keySecret, raw?: string) {
-      const headers: Record<string, string> = { "content-type": "application/json" };
-      if (key) headers.authorization = `Bearer ${key}`;
-      const req = new Request(`http://test/v1/${path === "chat" ? "chat/completions" : "completions"}`, { method: "POST", headers, body: raw ?? JSON.stringify(body) });
-      return path === "chat" ? api.chatCompletions(req, {}) : api.completions(req, {});
+      return ready(v1).call(`/v1/${path === "chat" ? "chat/completions" : "completions"}`, { method: "POST", headers: v1Headers(key), body: raw ?? JSON.stringify(body) });
+    },
+
+    /** GET a /v1 path (e.g. "/v1/models") with `key` (default: the fixture's). */
+    get(path: string, key: string | null = keySecret) {
+      return ready(v1).call(path, { headers: v1Headers(key) });
     },
   };
   return fixture;

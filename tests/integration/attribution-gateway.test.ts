@@ -21,6 +21,7 @@ import { createTestDatabase, type TestDatabase } from "../helpers/db";
 import type { FakeServingWorker } from "../helpers/fake-serving-worker";
 import { createOrgWithOwner, type TestOrg } from "../helpers/orgs";
 import { registeredServingWorker, trainedVersionWithAdapter } from "../helpers/serving";
+import { serveV1, v1Headers } from "../helpers/v1-server";
 
 let database: TestDatabase;
 let db: Db;
@@ -31,6 +32,7 @@ let worker: FakeServingWorker;
 let keySecret: string;
 let deployment: { id: string; name: string; fineTuneId: string };
 const api = createV1Api(() => ({ db, store: testBlobs }));
+let v1: Awaited<ReturnType<typeof serveV1>>;
 
 const PASSAGE = "The lighthouse keeper on Skerrow logs every gannet that lands on the rail before dawn.";
 
@@ -47,21 +49,22 @@ beforeAll(async () => {
   const { id, name } = await owner.deployments.deploy({ orgSlug: org.slug, modelSlug: trained.modelSlug, versionNumber: 1, feeSplit: { platformBps: 1000, ownerBps: 2500, contributorsBps: 6500 } });
   expect(await scheduleActivation(db, gateway, id)).toBe("ready");
   deployment = { id, name, fineTuneId: trained.fineTuneId };
+  v1 = await serveV1(api);
   keySecret = (await createApiKey(db, { orgId, name: "app", createdBy: null, deploymentIds: null, expiresAt: null, requestsPerMinute: null, tokensPerMinute: null })).secret;
 });
 afterAll(async () => {
+  await v1?.close();
   await worker?.stop();
   await closeApiKeyCache(db);
   await database?.close();
 });
 
 function chat(body: Record<string, unknown>) {
-  const req = new Request("http://test/v1/chat/completions", {
+  return v1.call("/v1/chat/completions", {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${keySecret}` },
+    headers: v1Headers(keySecret),
     body: JSON.stringify({ model: deployment.name, messages: [{ role: "user", content: "What does the keeper log?" }], max_tokens: 32, ...body }),
   });
-  return api.chatCompletions(req, {});
 }
 
 async function readStream(response: Response) {

@@ -13,6 +13,7 @@ import { createV1Api } from "@/server/serving/v1-api";
 import { testBlobs } from "../helpers/context";
 import { startControlPlane } from "../helpers/control-plane-server";
 import { chat, readSse, gatewayFixture } from "../helpers/gateway-fixture";
+import { serveV1, v1Headers } from "../helpers/v1-server";
 
 const fx = gatewayFixture();
 
@@ -28,7 +29,7 @@ describe("/v1 API", () => {
   it("401 without a key, with a wrong one, or a revoked one", async () => {
     expect(await errorOf(await fx.post("chat", chat("api-model"), null))).toMatchObject({ status: 401, error: { type: "invalid_request_error", code: "invalid_api_key" } });
     expect(await errorOf(await fx.post("chat", chat("api-model"), "trb_nope"))).toMatchObject({ status: 401, error: { message: expect.stringMatching(/Incorrect API key/) } });
-    const models = await fx.api.models(new Request("http://test/v1/models"), {});
+    const models = await fx.get("/v1/models", null);
     expect(models.status).toBe(401);
     const revoked = await createApiKey(fx.db, { orgId: fx.orgId, name: "revoked", createdBy: null, deploymentIds: null, expiresAt: null, requestsPerMinute: null, tokensPerMinute: null });
     expect((await fx.post("chat", chat("api-model"), revoked.secret)).status).toBe(200);
@@ -76,13 +77,14 @@ describe("/v1 API", () => {
   async function withReplica(run: (call: (key: string) => Promise<Response>, cache: ReturnType<typeof apiKeyCacheFor>) => Promise<void>) {
     const replica = openDatabase({ url: fx.database.url! });
     const replicaApi = createV1Api(() => ({ db: replica.db, store: testBlobs }));
+    const served = await serveV1(replicaApi);
     try {
       const cache = apiKeyCacheFor(replica.db);
       await vi.waitFor(() => expect(cache.serving).toBe(true));
-      const call = (key: string) =>
-        replicaApi.chatCompletions(new Request("http://test/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: JSON.stringify(chat("api-model")) }), {});
+      const call = (key: string) => served.call("/v1/chat/completions", { method: "POST", headers: v1Headers(key), body: JSON.stringify(chat("api-model")) });
       await run(call, cache);
     } finally {
+      await served.close();
       await replicaApi.flushUsage();
       await closeApiKeyCache(replica.db);
       await replica.close();
@@ -156,11 +158,21 @@ describe("/v1 API", () => {
     const scoped = await createApiKey(fx.db, { orgId: fx.orgId, name: "scoped", createdBy: null, deploymentIds: [other.id], expiresAt: null, requestsPerMinute: null, tokensPerMinute: null });
     expect(await errorOf(await fx.post("chat", chat("api-model"), scoped.secret))).toMatchObject({ status: 403, error: { param: "model" } });
     expect((await fx.post("chat", chat("api-other"), scoped.secret)).status).toBe(200);
-    const listed = (await (await fx.api.models(new Request("http://test/v1/models", { headers: { authorization: `Bearer ${scoped.secret}` } }), {})).json()) as { data: { id: string }[] };
+    const listed = (await (await fx.get("/v1/models", scoped.secret)).json()) as { data: { id: string }[] };
     expect(listed.data.map((m) => m.id)).toEqual(["api-other"]);
-    const all = (await (await fx.api.models(new Request("http://test/v1/models", { headers: { authorization: `Bearer ${fx.keySecret}` } }), {})).json()) as { object: string; data: { id: string; object: string }[] };
+    const all = (await (await fx.get("/v1/models")).json()) as { object: string; data: { id: string; object: string }[] };
     expect(all.object).toBe("list");
     expect(all.data.map((m) => m.id)).toEqual(expect.arrayContaining(["api-model", "api-other"]));
+    expect(await (await fx.get("/v1/models/api-other", scoped.secret)).json()).toMatchObject({ id: "api-other", object: "model", owned_by: "tributary" });
+    expect(await errorOf(await fx.get("/v1/models/api-model", scoped.secret))).toMatchObject({ status: 404, error: { code: "model_not_found" } });
+  });
+
+  it("404 for a path the API does not have, 405 for a method an endpoint does not take, 400 for a model name that is not valid percent-encoding", async () => {
+    expect(await errorOf(await fx.get("/v1/embeddings"))).toMatchObject({ status: 404, error: { code: "unknown_url", message: expect.stringMatching(/GET \/v1\/embeddings.*POST \/v1\/chat\/completions/) } });
+    const wrongMethod = await fx.get("/v1/chat/completions");
+    expect(wrongMethod.headers.get("allow")).toBe("POST");
+    expect(await errorOf(wrongMethod)).toMatchObject({ status: 405, error: { code: "method_not_allowed", message: "Use POST for /v1/chat/completions." } });
+    expect(await errorOf(await fx.get("/v1/models/%E0%A4%A"))).toMatchObject({ status: 400, error: { code: "invalid_url" } });
   });
 
   it("429 with Retry-After over a key's request limit", async () => {
