@@ -1,10 +1,11 @@
 // Where a proxied request's time goes before the gateway's own logic: a plain Node server at
 // 1,000 requests/s (open loop, 10 s, after a 3 s warm-up at 500/s), in layers: (1) answering a
 // constant JSON body, (2) proxying each request to bench/gateway.ts's stand-in worker over
-// node:http with kept-alive connections, (3) the same with the Web Request and Response a Next
-// route handler takes and gives, built and read as bench/gateway.ts's server does for the real
-// handler. Prints each layer's event-loop utilization (busy share of its thread), CPU per
-// request and latency; compare with bench:gateway's busy share for the whole gateway.
+// node:http with kept-alive connections (what the /v1 API stands on since it left Next's route
+// handlers: scripts/serve.mjs), (3) the same with the Web Request and Response a Next route
+// handler takes and gives, built from and written back to Node's. Prints each layer's event-loop
+// utilization (busy share of its thread), CPU per request and latency; compare with
+// bench:gateway's busy share for the whole gateway.
 // Run: npx tsx bench/gateway-layers.ts
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";

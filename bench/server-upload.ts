@@ -16,7 +16,7 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.repla
 const base = args.get("url") ?? "http://127.0.0.1:3300";
 const pid = Number(args.get("pid"));
 const file = args.get("file") ?? path.join(os.tmpdir(), "tributary-chat-1g.jsonl");
-if (!pid) throw new Error("--pid <pid of the next start server> is required: its memory is sampled from /proc/<pid>/status");
+if (!pid) throw new Error("--pid <pid of the app server (npm start)> is required: its memory is sampled from /proc/<pid>/status");
 
 const words = "fever cough rash sprain migraine anemia asthma dose ligament infection allergy diet sleep vaccine fracture nausea pressure glucose thyroid kidney".split(" ");
 

@@ -26,10 +26,11 @@ export function readBody(req: IncomingMessage, maxBytes: number, tooLarge: () =>
 }
 
 /** Answers `body` (JSON text) with `status`; a request whose body was left unread gets its connection closed. */
-export function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
+export function sendJson(res: ServerResponse, status: number, body: string, headers?: Record<string, string>) {
   if (res.headersSent) return void res.end();
-  const unread = !res.req.complete;
-  res.writeHead(status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body), ...(unread ? { connection: "close" } : {}) });
+  if (headers) for (const name of Object.keys(headers)) res.setHeader(name, headers[name]!);
+  if (!res.req.complete) res.setHeader("connection", "close");
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
   res.end(body);
 }
 
