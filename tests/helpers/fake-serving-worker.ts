@@ -29,6 +29,8 @@ export class FakeServingWorker {
   hold: Promise<void> | null = null;
   /** Streams whose client went away before the stream ended. */
   abandoned = 0;
+  /** Completion requests held (see `hold`) whose caller closed them before any answer. */
+  closedWhileHeld = 0;
   /** What it answers, piece by piece (one piece per streamed chunk); default: "answer from <name>". */
   answer: string[] | null = null;
   private server: Server | null = null;
@@ -94,7 +96,12 @@ export class FakeServingWorker {
     if (req.method !== "POST" || !body) return error(404, "no such endpoint");
     const model = String(body.model);
     if (model !== "base" && !this.adapters.has(model)) return error(404, `adapter ${model} is not loaded`, "adapter_not_loaded");
-    if (this.hold && this.behaviour !== "stall-mid-stream") await this.hold;
+    if (this.hold && this.behaviour !== "stall-mid-stream") {
+      res.on("close", () => {
+        if (!res.headersSent) this.closedWhileHeld++;
+      });
+      await this.hold;
+    }
     if (this.behaviour === "error-500") return json(500, { error: { message: "CUDA out of memory", type: "server_error", param: null, code: null } });
 
     const chat = path === "/v1/chat/completions";

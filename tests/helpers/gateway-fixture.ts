@@ -127,9 +127,9 @@ export function gatewayFixture() {
       return { ...version, id, status, row: row! };
     },
 
-    /** POST to the /v1 API's chat or completions, with `key` (default: the fixture's) and `body` as JSON, or `raw` as it is. */
-    post(path: "chat" | "completions", body: unknown, key: string | null = keySecret, raw?: string) {
-      return ready(v1).call(`/v1/${path === "chat" ? "chat/completions" : "completions"}`, { method: "POST", headers: v1Headers(key), body: raw ?? JSON.stringify(body) });
+    /** POST to the /v1 API's chat or completions, with `key` (default: the fixture's) and `body` as JSON, or `raw` as it is; `signal` aborts the call. */
+    post(path: "chat" | "completions", body: unknown, key: string | null = keySecret, raw?: string, signal?: AbortSignal) {
+      return ready(v1).call(`/v1/${path === "chat" ? "chat/completions" : "completions"}`, { method: "POST", headers: v1Headers(key), body: raw ?? JSON.stringify(body), signal });
     },
 
     /** GET a /v1 path (e.g. "/v1/models") with `key` (default: the fixture's). */

@@ -150,6 +150,22 @@ describe("failover and streaming", () => {
     release();
   });
 
+  it("a client that goes away before the first token: the call to the worker is closed and its load released, and no other worker is tried", async () => {
+    const { first, second } = await twoWorkers("fo-left", "left");
+    let release!: () => void;
+    first.hold = new Promise<void>((resolve) => (release = resolve));
+    const client = new AbortController();
+    const call = fx.post("chat", chat("left", { stream: true }), undefined, undefined, client.signal).catch((error: unknown) => error);
+    await expect.poll(() => first.completions().length).toBe(1);
+    expect(fx.gateway.loads.load(first.workerId)).toBe(1);
+    client.abort();
+    expect(await call).toMatchObject({ name: "AbortError" });
+    await expect.poll(() => first.closedWhileHeld).toBe(1);
+    expect(fx.gateway.loads.load(first.workerId)).toBe(0);
+    expect(second.completions()).toHaveLength(0);
+    release();
+  });
+
   it("every worker failing before the first token: 503 with Retry-After and each reason", async () => {
     const { first, second } = await twoWorkers("fo-all", "all-fail");
     first.behaviour = "error-500";
