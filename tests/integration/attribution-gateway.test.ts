@@ -131,6 +131,17 @@ describe("answered /v1 calls", () => {
     expect(row!.output).toBe((piece + piece + piece).slice(0, MAX_OUTPUT_CHARS));
   });
 
+  it("an output with a NUL or a lone surrogate is queued with U+FFFD in their place, in the same batch as other calls", async () => {
+    worker.answer = ["before\u0000after \ud800 end"];
+    const odd = (await (await chat({})).json()) as { id: string };
+    worker.answer = ["Plain."];
+    const plain = (await (await chat({})).json()) as { id: string };
+    await api.flushUsage();
+    const rows = await db.select().from(attributionRequests).where(sql`${attributionRequests.inferenceId} in (${odd.id}, ${plain.id})`);
+    expect(new Map(rows.map((r) => [r.inferenceId, r.output]))).toEqual(new Map([[odd.id, "before\uFFFDafter \uFFFD end"], [plain.id, "Plain."]]));
+    worker.answer = null;
+  });
+
   it("a failed call queues nothing, streamed or not", async () => {
     const before = (await queued()).length;
     worker.behaviour = "error-500";

@@ -125,8 +125,9 @@ export function attributionRowJson(r: RequestRow): string {
     fine_tune_id: r.fineTuneId,
     deployment_id: r.deploymentId ?? null,
     key_id: r.keyId ?? null,
-    // Postgres refuses a JSON escape of a lone surrogate; a bound text value had it replaced by U+FFFD, as this does.
-    output: r.output.toWellFormed(),
+    // Postgres text refuses NUL and a JSON escape of a lone surrogate: U+FFFD stands in for both, so one
+    // such answer does not cost its batch the other calls.
+    output: r.output.toWellFormed().replaceAll("\0", "\uFFFD"),
     prompt_tokens: r.promptTokens,
     completion_tokens: r.completionTokens,
     platform_bps: r.platformBps ?? 0,
